@@ -1,0 +1,158 @@
+import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { onTestFinished } from 'vitest';
+
+/** What a fake backend saw: one entry per request that reached it, body included. */
+export interface RecordedRequest {
+  method: string;
+  /** The request target exactly as it arrived, e.g. `/a//b?x=1`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** Header names and values in arrival order, duplicates kept. */
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+/** How a fake backend treats a request. */
+export type Behaviour =
+  /** Answer with this status, extra headers and body (default 200 and `hello from <name>`). */
+  | { kind: 'answer'; status?: number; headers?: OutgoingHttpHeaders; body?: string | Buffer; delayMs?: number }
+  /** Read the request, then never answer. */
+  | { kind: 'hang' }
+  /** Read the request, then reset the TCP connection (the client sees ECONNRESET, no response). */
+  | { kind: 'reset' }
+  /** Send the status line, headers and half of a promised body, then reset the connection. */
+  | { kind: 'die-mid-body' };
+
+export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
+  kind: 'answer',
+  ...reply,
+});
+
+export interface FakeBackend {
+  readonly name: string;
+  /** `http://127.0.0.1:<port>`; stays the same across stop() and start(). */
+  readonly url: string;
+  /** Every request that reached the backend, in order. */
+  readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far (a retry on a fresh connection counts again). */
+  readonly connections: number;
+  /** Request body bytes received so far, counted as they arrive (before a request is complete). */
+  readonly bytesReceived: number;
+  /** Sets how every following request is treated. */
+  behave(behaviour: Behaviour): void;
+  /** Queues behaviours for the next requests, one each; afterwards the `behave()` default applies again. */
+  queue(...behaviours: Behaviour[]): void;
+  /** Stops listening and drops open connections: new connections are refused (ECONNREFUSED). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts a real HTTP server on 127.0.0.1 (a free port) that plays a backend. It answers with
+ * `x-backend: <name>` and the body `hello from <name>` so tests can see who answered, and it is
+ * closed automatically when the current test finishes.
+ */
+export async function startFakeBackend(name: string): Promise<FakeBackend> {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const pending: Behaviour[] = [];
+  let fallback: Behaviour = answer();
+  let connections = 0;
+  let bytesReceived = 0;
+  let port = 0;
+
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req, (n) => (bytesReceived += n));
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+    play(pending.shift() ?? fallback, name, req, res);
+  });
+  server.on('connection', (socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  const start = async (): Promise<void> => {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  };
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+
+  await start();
+  onTestFinished(stop);
+
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get connections() {
+      return connections;
+    },
+    get bytesReceived() {
+      return bytesReceived;
+    },
+    behave: (behaviour) => {
+      fallback = behaviour;
+    },
+    queue: (...behaviours) => {
+      pending.push(...behaviours);
+    },
+    stop,
+    start,
+  };
+}
+
+/** Starts `count` fake backends named backend-1, backend-2, … */
+export function startFakeBackends(count: number): Promise<FakeBackend[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => startFakeBackend(`backend-${i + 1}`)));
+}
+
+function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  switch (behaviour.kind) {
+    case 'answer': {
+      const send = () => {
+        const body = behaviour.body ?? `hello from ${name}`;
+        res.writeHead(behaviour.status ?? 200, { 'x-backend': name, ...behaviour.headers });
+        res.end(body);
+      };
+      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+      else send();
+      return;
+    }
+    case 'hang':
+      return;
+    case 'reset':
+      req.socket.resetAndDestroy();
+      return;
+    case 'die-mid-body':
+      res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });
+      res.write('x'.repeat(500), () => req.socket.resetAndDestroy());
+      return;
+  }
+}
+
+function readBody(req: http.IncomingMessage, onBytes: (n: number) => void): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      onBytes(chunk.length);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    // A client that gives up mid-body still leaves a record of what arrived.
+    req.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}

@@ -1,0 +1,13 @@
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Absolute path of the folder `@impl` points at: steps/ (learner) or solutions/. */
+    implRoot: string;
+  }
+}
+
+/** The folder whose code this test run checks (see vitest.config.ts). */
+export function implRoot(): string {
+  return inject('implRoot');
+}

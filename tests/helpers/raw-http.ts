@@ -1,0 +1,55 @@
+import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import net from 'node:net';
+import { failOnNotImplemented } from './not-implemented.js';
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RawRequest {
+  method?: string;
+  /** Sent exactly as given, e.g. `/a//b?x=1` (supertest would normalise it). */
+  path?: string;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | string;
+}
+
+/** One request with node:http and no agent, for cases where supertest would tidy up what we send. */
+export function rawRequest(baseUrl: string, options: RawRequest = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(baseUrl, { method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        try {
+          failOnNotImplemented(res.statusCode ?? 0, body.toString());
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.end(options.body);
+  });
+}
+
+/**
+ * Writes raw bytes to `baseUrl`'s port and resolves with everything the server sent back before it
+ * closed the connection. For requests node:http refuses to send, such as malformed ones.
+ */
+export function rawExchange(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * The curriculum: the one list of steps. The README table, the tests' failure messages, the starter
+ * generator, the CLI and `npm run check` all read it, so they cannot drift apart.
+ */
+export interface Step {
+  /** Also the filter a learner types: `npm test -- step2`. */
+  id: `step${number}`;
+  number: number;
+  /** Folder name under steps/ and solutions/, and the chapter's name under docs/. */
+  folder: string;
+  title: string;
+  /** One line for the README table. */
+  summary: string;
+  difficulty: 'easy' | 'medium' | 'hard';
+  minutes: number;
+}
+
+export const STEPS: readonly Step[] = [
+  {
+    id: 'step1',
+    number: 1,
+    folder: 'step1-naive-forwarding',
+    title: 'Naive forwarding',
+    summary: 'A reverse proxy in front of one backend: forward, add X-Forwarded-*, answer 502 instead of crashing.',
+    difficulty: 'easy',
+    minutes: 45,
+  },
+];
+
+export function findStep(idOrNumber: string | number): Step | undefined {
+  const id = typeof idOrNumber === 'number' ? `step${idOrNumber}` : idOrNumber;
+  return STEPS.find((step) => step.id === id);
+}
+
+/** `docs/step1-naive-forwarding.md`: where a learner reads about `step`. */
+export function chapterOf(step: Step): string {
+  return `docs/${step.folder}.md`;
+}

@@ -1,0 +1,156 @@
+/**
+ * Generates each step's starter (steps/<folder>) from its reference solution (solutions/<folder>).
+ *
+ * A solution marks the code a learner writes:
+ *
+ *     // #region exercise(step1): forward the inbound request with http-proxy's web() method
+ *     this.#proxy.web(inbound, res, { target: backend });
+ *     // #endregion
+ *
+ * In the starter the region becomes a TODO plus a stub that throws NotImplementedError with the same
+ * words, so a failing test says what to do next. Where throwing would break an earlier step's behaviour,
+ * the region lists the starter's code instead, one `// #starter <line>` each (a bare `// #starter`
+ * means "nothing yet"). Everything else is copied unchanged, so starter N is exactly solution N minus
+ * the new concept.
+ *
+ *     npm run starters            write steps/ from solutions/
+ *     npm run starters -- --check exit 1 if steps/ is not what solutions/ generate (CI runs this)
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { STEPS, type Step } from './curriculum.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
+const REGION_END = /^\s*\/\/ #endregion\s*$/;
+const STARTER_LINE = /^\s*\/\/ #starter(?: (.*))?$/;
+
+/** Turns one solution file into its starter text. Throws on malformed or foreign regions. */
+export function starterFromSolution(source: string, step: Step, file: string): string {
+  const out: string[] = [];
+  let region: { indent: string; task: string; starter: string[] } | undefined;
+  let stubs = 0;
+
+  source.split('\n').forEach((line, index) => {
+    const where = `${file}:${index + 1}`;
+    const start = REGION_START.exec(line);
+    if (start) {
+      if (region) throw new Error(`${where}: exercise regions cannot nest`);
+      if (start[2] !== step.id) throw new Error(`${where}: a ${step.folder} solution may only mark ${step.id} exercises, found ${start[2]}`);
+      region = { indent: start[1], task: start[3].trim(), starter: [] };
+      return;
+    }
+    if (!region) {
+      out.push(line);
+      return;
+    }
+    const starterLine = STARTER_LINE.exec(line);
+    if (starterLine) {
+      region.starter.push(starterLine[1] ?? '');
+      return;
+    }
+    if (!REGION_END.test(line)) return; // solution code: left out of the starter
+    out.push(`${region.indent}// TODO(${step.id}): ${region.task}`);
+    if (region.starter.length === 0) {
+      out.push(`${region.indent}throw new NotImplementedError(${quote(step.folder)}, ${quote(region.task)});`);
+      stubs += 1;
+    }
+    for (const code of region.starter.filter((text) => text !== '')) out.push(`${region.indent}${code}`);
+    region = undefined;
+  });
+  if (region) throw new Error(`${file}: an exercise region is not closed with // #endregion`);
+  return stubs > 0 ? withNotImplementedImport(out.join('\n'), file) : out.join('\n');
+}
+
+/** A string literal in the house style: single quotes unless the text contains one. */
+function quote(text: string): string {
+  return text.includes("'") ? JSON.stringify(text) : `'${text.replaceAll('\\', '\\\\')}'`;
+}
+
+/**
+ * Makes sure the starter imports NotImplementedError from the step's errors.ts: added to an existing
+ * import from that module, or as a new import after the last one.
+ */
+function withNotImplementedImport(text: string, file: string): string {
+  if (path.basename(file) === 'errors.ts' || /\bimport\s*\{[^}]*\bNotImplementedError\b/.test(text)) return text;
+  let from = path.posix.relative(path.posix.dirname(file.split(path.sep).join('/')), 'errors.js');
+  if (!from.startsWith('.')) from = `./${from}`;
+  const existing = new RegExp(`^import \\{ ([^}]*) \\} from '${from.replaceAll('.', '\\.')}';$`, 'm');
+  if (existing.test(text)) {
+    return text.replace(existing, (_line, names: string) => {
+      const sorted = [...names.split(', '), 'NotImplementedError'].sort((a, b) => a.localeCompare(b));
+      return `import { ${sorted.join(', ')} } from '${from}';`;
+    });
+  }
+  const lines = text.split('\n');
+  const lastImport = lines.findLastIndex((line) => line.startsWith('import '));
+  lines.splice(lastImport + 1, 0, `import { NotImplementedError } from '${from}';`);
+  return lines.join('\n');
+}
+
+/** Every file of a step's solution, as paths relative to the step folder. */
+function filesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** The starter files `step` should have: relative path → content. */
+export function expectedStarter(step: Step): Map<string, string> {
+  const solutionDir = path.join(ROOT, 'solutions', step.folder);
+  const files = new Map<string, string>();
+  for (const file of filesOf(solutionDir)) {
+    const source = readFileSync(path.join(solutionDir, file), 'utf8');
+    files.set(file, file.endsWith('.ts') ? starterFromSolution(source, step, file) : source);
+  }
+  return files;
+}
+
+/** Describes how steps/<folder> differs from what its solution generates; empty when up to date. */
+export function starterDrift(step: Step): string[] {
+  const starterDir = path.join(ROOT, 'steps', step.folder);
+  const expected = expectedStarter(step);
+  const present = existsSync(starterDir) ? filesOf(starterDir) : [];
+  const drift = present.filter((file) => !expected.has(file)).map((file) => `steps/${step.folder}/${file} has no solution counterpart`);
+  for (const [file, content] of expected) {
+    const target = path.join(starterDir, file);
+    if (!existsSync(target)) drift.push(`steps/${step.folder}/${file} is missing`);
+    else if (readFileSync(target, 'utf8') !== content) drift.push(`steps/${step.folder}/${file} differs from what solutions/${step.folder}/${file} generates`);
+  }
+  return drift;
+}
+
+function writeStarter(step: Step): void {
+  for (const [file, content] of expectedStarter(step)) {
+    const target = path.join(ROOT, 'steps', step.folder, file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+}
+
+function main(): void {
+  const usage = 'usage: npm run starters [-- --check]';
+  let check: boolean;
+  try {
+    ({ values: { check = false } } = parseArgs({ options: { check: { type: 'boolean' } } }));
+  } catch (err) {
+    console.error(`starters: ${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (!check) {
+    for (const step of STEPS) writeStarter(step);
+    console.log(`wrote ${STEPS.length} starters under steps/`);
+    return;
+  }
+  const drift = STEPS.flatMap(starterDrift);
+  for (const line of drift) console.error(`starters: ${line}`);
+  if (drift.length > 0) {
+    console.error('starters: steps/ is out of date; run `npm run starters` and commit the result');
+    process.exit(1);
+  }
+  console.log(`starters: all ${STEPS.length} starters match their solutions`);
+}
+
+if (import.meta.filename === process.argv[1]) main();

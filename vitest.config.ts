@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+/**
+ * One suite, two targets. Tests import the code under test as `@impl/<step folder>/index.js`;
+ * the `learner` project points `@impl` at `steps/` (your code), the `solutions` project at `solutions/`.
+ */
+function target(name: 'learner' | 'solutions', folder: 'steps' | 'solutions'): TestProjectInlineConfiguration {
+  const implRoot = fileURLToPath(new URL(`./${folder}`, import.meta.url));
+  return {
+    extends: true,
+    resolve: { alias: { '@impl': implRoot } },
+    test: { name, provide: { implRoot } },
+  };
+}
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    projects: [target('learner', 'steps'), target('solutions', 'solutions')],
+    // Every test talks to real sockets on 127.0.0.1; a stuck one should fail fast, not hang the run.
+    testTimeout: 5_000,
+    hookTimeout: 5_000,
+  },
+});
+
