@@ -1,0 +1,100 @@
+/**
+ * The maintainers' proof that the curriculum works, in both directions (CI runs it):
+ *
+ *   1. every starter under steps/ is exactly what its solution generates (tools/starters.ts);
+ *   2. the whole suite passes against solutions/ (`npm run test:solutions`);
+ *   3. every starter fails its own step's tests for the intended reason — at least one failure says
+ *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks.
+ *
+ * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { STEPS, type Step } from './curriculum.js';
+import { starterDrift } from './starters.js';
+import { runVitest, type AssertionResult, type FileResult, type Report } from './vitest-json.js';
+
+interface Verdict {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/** The test file that belongs to `step`, e.g. tests/step2-round-robin.test.ts. */
+function fileOf(report: Report, step: Step): FileResult | undefined {
+  return report.testResults.find((file) => path.basename(file.name) === `${step.folder}.test.ts`);
+}
+
+/** Own tests sit under `stepN: …`; earlier steps' checks under `stepK regression (on stepN): …`. */
+const isOwn = (step: Step) => (test: AssertionResult) => test.ancestorTitles[0]?.startsWith(`${step.id}:`) ?? false;
+
+/** Proves what a starter must do: load, keep earlier behaviour, fail its own tests with NotImplemented. */
+export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[] {
+  const name = `starter ${step.id}`;
+  if (!file) return [{ name, ok: false, detail: `no test file tests/${step.folder}.test.ts` }];
+  if (file.assertionResults.length === 0) {
+    return [{ name, ok: false, detail: `the test file did not load: ${file.message.split('\n')[0]}` }];
+  }
+  const own = file.assertionResults.filter(isOwn(step));
+  const earlier = file.assertionResults.filter((test) => !isOwn(step)(test));
+  const verdicts: Verdict[] = [];
+  if (earlier.length > 0) {
+    const broken = earlier.filter((test) => test.status !== 'passed');
+    verdicts.push({
+      name: `${name} keeps the earlier steps' behaviour`,
+      ok: broken.length === 0,
+      detail: broken.map((test) => test.fullName).join('; '),
+    });
+  }
+  const failed = own.filter((test) => test.status === 'failed');
+  const marker = `NotImplemented: ${step.id}`;
+  const saysWhy = failed.some((test) => test.failureMessages.some((message) => message.includes(marker)));
+  verdicts.push({
+    name: `${name} fails its own tests with "${marker}"`,
+    ok: failed.length > 0 && saysWhy,
+    detail: failed.length === 0 ? 'no own test failed' : saysWhy ? undefined : `no failure mentions "${marker}"`,
+  });
+  return verdicts;
+}
+
+function print(verdict: Verdict): void {
+  const mark = verdict.ok ? 'ok  ' : 'FAIL';
+  console.log(`${mark} ${verdict.name}${!verdict.ok && verdict.detail ? ` — ${verdict.detail}` : ''}`);
+}
+
+async function main(): Promise<void> {
+  try {
+    parseArgs({ options: {} });
+  } catch (err) {
+    console.error(`check: ${(err as Error).message}\nusage: npm run check`);
+    process.exit(2);
+  }
+
+  const drift = STEPS.flatMap(starterDrift);
+  const verdicts: Verdict[] = [{ name: 'starters match their solutions (npm run starters)', ok: drift.length === 0, detail: drift.join('; ') }];
+  print(verdicts[0]);
+
+  console.log('\n== npm run test:solutions ==');
+  const solutions = await runVitest(['--project', 'solutions'], { echo: true });
+  // Unhandled errors fail a run without failing a test; the exit code catches them.
+  verdicts.push({ name: 'npm run test:solutions exits 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
+
+  print(verdicts[1]);
+
+  console.log('\n== starters (steps/) against their own and earlier steps ==');
+  const learner = await runVitest(['--project', 'learner']);
+  for (const step of STEPS) {
+    for (const verdict of judgeStarter(step, fileOf(learner.report, step))) {
+      print(verdict);
+      verdicts.push(verdict);
+    }
+  }
+
+  const passed = solutions.report.numPassedTests + verdicts.filter((v) => v.ok).length;
+  const failed = solutions.report.numFailedTests + verdicts.filter((v) => !v.ok).length;
+  console.log(`\nsolutions: ${solutions.report.numPassedTests} passed, ${solutions.report.numFailedTests} failed; checks: ${verdicts.filter((v) => v.ok).length} of ${verdicts.length} ok`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+if (import.meta.filename === process.argv[1]) await main();

@@ -1,0 +1,67 @@
+/** Runs vitest as a child process and reads its JSON report: shared by `npm run check` and CI. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface AssertionResult {
+  ancestorTitles: string[];
+  title: string;
+  fullName: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo' | 'disabled';
+  failureMessages: string[];
+}
+
+export interface FileResult {
+  /** Absolute path of the test file. */
+  name: string;
+  status: 'passed' | 'failed';
+  /** Set when the file itself failed, e.g. it could not be imported. */
+  message: string;
+  assertionResults: AssertionResult[];
+}
+
+export interface Report {
+  numPassedTests: number;
+  numFailedTests: number;
+  numTotalTests: number;
+  testResults: FileResult[];
+}
+
+export interface VitestRun {
+  report: Report;
+  exitCode: number;
+}
+
+/**
+ * `npx vitest run <args>` with a JSON report. With `echo`, vitest's own progress is shown too;
+ * otherwise its output is swallowed (the report is what we read).
+ */
+export async function runVitest(args: readonly string[], { echo = false } = {}): Promise<VitestRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lb-vitest-'));
+  const outputFile = path.join(dir, 'report.json');
+  const reporters = echo ? ['--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`] : ['--reporter=json', `--outputFile=${outputFile}`];
+  try {
+    let stderr = '';
+    const exitCode = await new Promise<number>((resolve, reject) => {
+      const child = spawn('npx', ['vitest', 'run', ...args, ...reporters], {
+        stdio: ['ignore', echo ? 'inherit' : 'ignore', echo ? 'inherit' : 'pipe'],
+        env: { ...process.env, CI: 'true' },
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1));
+    }).catch((err: Error) => {
+      throw new Error(`could not start vitest: ${err.message}`);
+    });
+    let text: string;
+    try {
+      text = readFileSync(outputFile, 'utf8');
+    } catch {
+      throw new Error(`vitest ${args.join(' ')} exited ${exitCode} without a report:\n${stderr.slice(-2_000)}`);
+    }
+    return { report: JSON.parse(text) as Report, exitCode };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
