@@ -1,7 +1,7 @@
 /**
  * The maintainers' proof that the curriculum works, in both directions (CI runs it):
  *
- *   1. every starter under steps/ is exactly what its solution generates (tools/starters.ts);
+ *   1. generated files are current: starters (tools/starters.ts), the README table, the docs' quoted code;
  *   2. the whole suite passes against solutions/ (`npm run test:solutions`);
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
  *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks.
@@ -11,6 +11,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { STEPS, type Step } from './curriculum.js';
+import { snippetDrift } from './doc-snippets.js';
+import { readmeDrift } from './readme-table.js';
 import { starterDrift } from './starters.js';
 import { runVitest, type AssertionResult, type FileResult, type Report } from './vitest-json.js';
 
@@ -57,6 +59,10 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
   return verdicts;
 }
 
+function drifted(name: string, drift: string[]): Verdict {
+  return { name, ok: drift.length === 0, detail: drift.join('; ') };
+}
+
 function print(verdict: Verdict): void {
   const mark = verdict.ok ? 'ok  ' : 'FAIL';
   console.log(`${mark} ${verdict.name}${!verdict.ok && verdict.detail ? ` — ${verdict.detail}` : ''}`);
@@ -70,16 +76,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const drift = STEPS.flatMap(starterDrift);
-  const verdicts: Verdict[] = [{ name: 'starters match their solutions (npm run starters)', ok: drift.length === 0, detail: drift.join('; ') }];
-  print(verdicts[0]);
+  const verdicts: Verdict[] = [
+    drifted('starters match their solutions (npm run sync)', STEPS.flatMap(starterDrift)),
+    drifted('README step table matches tools/curriculum.ts (npm run sync)', readmeDrift()),
+    drifted('code quoted in docs/ matches solutions/', snippetDrift()),
+  ];
+  verdicts.forEach(print);
 
   console.log('\n== npm run test:solutions ==');
   const solutions = await runVitest(['--project', 'solutions'], { echo: true });
   // Unhandled errors fail a run without failing a test; the exit code catches them.
   verdicts.push({ name: 'npm run test:solutions exits 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
 
-  print(verdicts[1]);
+  print(verdicts.at(-1)!);
 
   console.log('\n== starters (steps/) against their own and earlier steps ==');
   const learner = await runVitest(['--project', 'learner']);

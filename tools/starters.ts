@@ -13,13 +13,11 @@
  * means "nothing yet"). Everything else is copied unchanged, so starter N is exactly solution N minus
  * the new concept.
  *
- *     npm run starters            write steps/ from solutions/
- *     npm run starters -- --check exit 1 if steps/ is not what solutions/ generate (CI runs this)
+ * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/sync.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { STEPS, type Step } from './curriculum.js';
+import type { Step } from './curriculum.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
@@ -122,35 +120,11 @@ export function starterDrift(step: Step): string[] {
   return drift;
 }
 
-function writeStarter(step: Step): void {
+/** Writes steps/<folder> from solutions/<folder>. */
+export function writeStarter(step: Step): void {
   for (const [file, content] of expectedStarter(step)) {
     const target = path.join(ROOT, 'steps', step.folder, file);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
 }
-
-function main(): void {
-  const usage = 'usage: npm run starters [-- --check]';
-  let check: boolean;
-  try {
-    ({ values: { check = false } } = parseArgs({ options: { check: { type: 'boolean' } } }));
-  } catch (err) {
-    console.error(`starters: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-  if (!check) {
-    for (const step of STEPS) writeStarter(step);
-    console.log(`wrote ${STEPS.length} starters under steps/`);
-    return;
-  }
-  const drift = STEPS.flatMap(starterDrift);
-  for (const line of drift) console.error(`starters: ${line}`);
-  if (drift.length > 0) {
-    console.error('starters: steps/ is out of date; run `npm run starters` and commit the result');
-    process.exit(1);
-  }
-  console.log(`starters: all ${STEPS.length} starters match their solutions`);
-}
-
-if (import.meta.filename === process.argv[1]) main();

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { STEPS } from '../../tools/curriculum.js';
+import { formatEntry, parseCli } from '../../tools/cli.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npm start (tools/cli.ts)', () => {
+  it('keeps the Go original\'s flags and defaults: --backends, --port 3030', () => {
+    expect(parseCli([])).toMatchObject({ port: 3030, from: 'solutions', step: STEPS.at(-1), backends: undefined });
+    expect(parseCli(['--backends', 'http://127.0.0.1:9001, http://127.0.0.1:9002', '--port', '8080', '--step', '1', '--from', 'steps'])).toMatchObject({
+      backends: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
+      port: 8080,
+      step: STEPS[0],
+      from: 'steps',
+    });
+  });
+
+  it.each([['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--step', '99'], ['--from', 'elsewhere'], ['--backends', ',']])('rejects %s %s with a usage error', (...args) => {
+    expect(() => parseCli(args.filter((arg) => arg !== undefined))).toThrow();
+  });
+
+  it('formats one log line per request: method, url, backend name, status, time', () => {
+    const names = new Map([['http://127.0.0.1:9001', 'backend-1']]);
+    expect(formatEntry({ method: 'GET', url: '/x', backend: 'http://127.0.0.1:9001', status: 200, durationMs: 1.234 }, names)).toBe('GET /x → backend-1 200 1.2 ms');
+    expect(formatEntry({ method: 'GET', url: '/x', backend: 'http://127.0.0.1:9009', status: 0, durationMs: 3 }, names)).toBe('GET /x → http://127.0.0.1:9009 aborted 3.0 ms');
+  });
+
+  it('serves through demo backends, logs the request, and stops cleanly on SIGINT', { timeout: 15_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    await expect.poll(() => output, { timeout: 10_000 }).toMatch(/listening on (http:\/\/\S+)/);
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    const res = await fetch(`${url}/hello`);
+
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^hello from backend-\d/);
+    await expect.poll(() => output).toMatch(/GET \/hello → backend-\d 200 [\d.]+ ms/);
+
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code, output).toBe(0);
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * Generated files, in one place: the starters under steps/ (from solutions/, see starters.ts) and the
+ * README's table of steps (from curriculum.ts, see readme-table.ts).
+ *
+ *     npm run sync     rewrite them after editing a solution or the curriculum; commit the result
+ *
+ * `npm run check` fails while they are out of date.
+ */
+import { parseArgs } from 'node:util';
+import { STEPS } from './curriculum.js';
+import { writeReadmeTable } from './readme-table.js';
+import { writeStarter } from './starters.js';
+
+try {
+  parseArgs({ options: {} });
+} catch (err) {
+  console.error(`sync: ${(err as Error).message}\nusage: npm run sync`);
+  process.exit(2);
+}
+for (const step of STEPS) writeStarter(step);
+writeReadmeTable();
+console.log(`sync: wrote ${STEPS.length} starter(s) under steps/ and the README step table`);
