@@ -25,6 +25,15 @@ export const STEPS: readonly Step[] = [
     difficulty: 'easy',
     minutes: 45,
   },
+  {
+    id: 'step2',
+    number: 2,
+    folder: 'step2-round-robin',
+    title: 'Round robin, safe under concurrency',
+    summary: 'Rotate over many backends with an atomic ticket counter, skip dead ones, and learn where races come from in Node.',
+    difficulty: 'medium',
+    minutes: 60,
+  },
 ];
 
 export function findStep(idOrNumber: string | number): Step | undefined {

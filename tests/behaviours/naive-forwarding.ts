@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { expect, it, vi } from 'vitest';
+import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';
@@ -16,7 +17,7 @@ interface ForwardingOptions {
 
 /** What a step's module must export for these checks. */
 interface ForwardingModule {
-  createLoadBalancer(options: ForwardingOptions): import('../helpers/balancer.js').RunningBalancer['lb'];
+  createLoadBalancer(options: ForwardingOptions): LoadBalancer;
   HOP_BY_HOP_HEADERS: readonly string[];
 }
 

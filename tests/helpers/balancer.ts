@@ -4,12 +4,12 @@ import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
 import { failOnNotImplemented } from './not-implemented.js';
 
 /** The part of a step's module the harness needs: every step exports `createLoadBalancer`. */
-export interface StepModule<Options> {
-  createLoadBalancer(options: Options): LoadBalancer;
+export interface StepModule<Options, Balancer extends LoadBalancer = LoadBalancer> {
+  createLoadBalancer(options: Options): Balancer;
 }
 
-export interface RunningBalancer {
-  lb: LoadBalancer;
+export interface RunningBalancer<Balancer extends LoadBalancer = LoadBalancer> {
+  lb: Balancer;
   /** `http://127.0.0.1:<port>` */
   url: string;
   /** supertest bound to the balancer; a starter's 501 NotImplemented answer fails the test with its own message. */
@@ -20,7 +20,10 @@ export interface RunningBalancer {
  * Creates a balancer from the step under test, listens on a free port of 127.0.0.1, and closes it when
  * the test finishes, pass or fail.
  */
-export async function startBalancer<Options>(step: StepModule<Options>, options: Options): Promise<RunningBalancer> {
+export async function startBalancer<Options, Balancer extends LoadBalancer>(
+  step: StepModule<Options, Balancer>,
+  options: Options,
+): Promise<RunningBalancer<Balancer>> {
   const lb = step.createLoadBalancer(options);
   onTestFinished(() => lb.close());
   const { url } = await lb.listen(0, '127.0.0.1');
