@@ -34,6 +34,15 @@ export const STEPS: readonly Step[] = [
     difficulty: 'medium',
     minutes: 60,
   },
+  {
+    id: 'step3',
+    number: 3,
+    folder: 'step3-retries',
+    title: 'Retries and failover, done safely',
+    summary: 'Retry a failing backend, then fail over — without replaying an empty body or charging a card twice.',
+    difficulty: 'hard',
+    minutes: 75,
+  },
 ];
 
 export function findStep(idOrNumber: string | number): Step | undefined {

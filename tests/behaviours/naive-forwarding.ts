@@ -22,15 +22,18 @@ interface ForwardingModule {
 }
 
 export interface ForwardingExpectations {
-  /** Status for a backend that refuses connections: 502 until step 3 turns exhausted failover into 503. */
-  refusedStatus: number;
+  /**
+   * Statuses accepted for a backend that refuses connections: 502 in step 1. From step 3 on, a refused
+   * backend is retried and failed over, and exhausted failover is 503 — that step's own tests say when.
+   */
+  refusedStatuses: readonly number[];
 }
 
 const say = (behaviour: string) => because('step1', behaviour);
 
 export function naiveForwarding(
   target: Target<ForwardingOptions> & { module: ForwardingModule },
-  expectations: ForwardingExpectations = { refusedStatus: 502 },
+  expectations: ForwardingExpectations = { refusedStatuses: [502] },
 ): void {
   const { module: step } = target;
 
@@ -77,8 +80,8 @@ export function naiveForwarding(
     it('streams a large request body instead of buffering it', async () => {
       const backend = await startFakeBackend('backend-1');
       const { url } = await startBalancer(step, { backends: [backend.url] });
-      const first = randomBytes(1024 * 1024);
-      const rest = randomBytes(7 * 1024 * 1024);
+      const first = randomBytes(2 * 1024 * 1024); // more than any sensible retry buffer (step 3 keeps up to 1 MiB)
+      const rest = randomBytes(8 * 1024 * 1024);
       const { hostname, port } = new URL(url);
       const req = http.request({ hostname, port, method: 'POST', path: '/big', agent: false });
       const response = new Promise<http.IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
@@ -86,7 +89,7 @@ export function naiveForwarding(
       req.write(first);
       // A buffering proxy would wait for the whole body; a streaming one passes the first MiB on now.
       await expect
-        .poll(() => backend.bytesReceived, { timeout: 2_000, message: say('the backend should see body bytes before the client has sent them all (stream, do not buffer)') })
+        .poll(() => backend.bytesReceived, { timeout: 2_000, message: say('the backend should see body bytes before the client has sent them all (stream, do not buffer a large body)') })
         .toBeGreaterThan(0);
       req.end(rest);
 
@@ -160,20 +163,20 @@ export function naiveForwarding(
       expect(backend.connections, say('five sequential requests should share one upstream connection (use a keep-alive agent)')).toBe(1);
     });
 
-    it(`answers ${expectations.refusedStatus} quickly when the backend refuses connections, and keeps serving`, async () => {
+    it(`answers ${expectations.refusedStatuses.join(' or ')} quickly when the backend refuses connections, and keeps serving`, async () => {
       const backend = await startFakeBackend('backend-1');
       await backend.stop();
       const { http: client } = await startBalancer(step, { backends: [backend.url] });
 
       const started = performance.now();
       const first = await client.get('/');
-      expect(first.status, say('a refused connection must give the client a gateway error, not a crash or a hang')).toBe(expectations.refusedStatus);
+      expect(expectations.refusedStatuses, say(`a refused connection must give the client a gateway error, not a crash or a hang (got ${first.status})`)).toContain(first.status);
       expect(performance.now() - started, say('the gateway error should come within a second')).toBeLessThan(1_000);
       expect(first.headers['content-type'], say('the error body should be short plain text')).toMatch(/^text\/plain/);
       expect(first.text.length).toBeLessThan(200);
 
       const second = await client.get('/');
-      expect(second.status, say('the balancer must keep serving after a failed request (handle http-proxy\'s "error" event)')).toBe(expectations.refusedStatus);
+      expect(expectations.refusedStatuses, say(`the balancer must keep serving after a failed request (handle http-proxy's "error" event; got ${second.status})`)).toContain(second.status);
     });
 
     it('answers 504 when the backend stays silent longer than backendTimeoutMs', async () => {

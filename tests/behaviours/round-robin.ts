@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type * as Step2 from '@impl/step2-round-robin/index.js';
+import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startFakeBackends } from '../helpers/fake-backend.js';
 import { implRoot } from '../helpers/impl-root.js';
@@ -10,8 +10,39 @@ import { because } from '../helpers/learner-messages.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import { startTsWorker } from '../helpers/ts-worker.js';
 
+/** A backend as step 2 defines it, described by shape so that every later step's Backend fits. */
+export interface BackendLike {
+  readonly url: URL;
+  readonly index: number;
+  isAlive(): boolean;
+  markAlive(alive: boolean): void;
+}
+
+export interface PoolLike {
+  readonly backends: readonly BackendLike[];
+  readonly sharedState: SharedArrayBuffer;
+  nextTicket(): number;
+  next(): BackendLike | undefined;
+}
+
+interface MutexLike {
+  lock(): Promise<() => void>;
+  runExclusive<T>(section: () => Promise<T>): Promise<T>;
+}
+
+interface AsyncStore {
+  get(): Promise<number>;
+  set(value: number): Promise<void>;
+}
+
 /** The step 2 exports these checks need; every later step keeps them. */
-type RoundRobinModule = Pick<typeof Step2, 'createLoadBalancer' | 'ServerPool' | 'Mutex' | 'takeTicket' | 'takeTicketRacy'>;
+export interface RoundRobinModule {
+  createLoadBalancer(options: { backends: readonly string[] }): LoadBalancer & { pool: PoolLike };
+  ServerPool: new (urls: readonly URL[], sharedState?: SharedArrayBuffer) => PoolLike;
+  Mutex: new () => MutexLike;
+  takeTicket(store: AsyncStore, mutex: MutexLike): Promise<number>;
+  takeTicketRacy(store: AsyncStore): Promise<number>;
+}
 
 const say = (behaviour: string) => because('step2', behaviour);
 const urls = (n: number) => Array.from({ length: n }, (_, i) => new URL(`http://127.0.0.1:${9001 + i}`));
