@@ -7,7 +7,7 @@
  *   npm start -- --from steps                   your own code from steps/
  */
 import { parseArgs } from 'node:util';
-import type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from '../solutions/step1-naive-forwarding/index.js';
+import type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from '../solutions/step3-retries/index.js';
 import { STEPS, findStep, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
@@ -19,6 +19,8 @@ const USAGE = `usage: npm start -- [options]
   --port <n>          port to listen on, on 127.0.0.1 (default 3030)
   --step <n>          which step to run, 1-${LATEST.number} (default ${LATEST.number}, the latest)
   --from <folder>     solutions (default) or steps, to run your own code
+  --retries <n>       step 3+: extra tries on the same backend (default 3)
+  --attempts <n>      step 3+: backends to try per request (default 3)
   --quiet             no per-request log lines
   --help              show this help`;
 
@@ -27,6 +29,8 @@ interface CliOptions {
   port: number;
   step: Step;
   from: 'solutions' | 'steps';
+  maxRetries?: number;
+  maxAttempts?: number;
   quiet: boolean;
 }
 
@@ -44,6 +48,8 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         port: { type: 'string', default: '3030' },
         step: { type: 'string', default: String(LATEST.number) },
         from: { type: 'string', default: 'solutions' },
+        retries: { type: 'string' },
+        attempts: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -60,7 +66,16 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   if (values.from !== 'solutions' && values.from !== 'steps') throw new UsageError(`--from must be solutions or steps, got ${values.from}`);
   const backends = values.backends?.split(',').map((url) => url.trim()).filter((url) => url !== '');
   if (backends && backends.length === 0) throw new UsageError('--backends needs at least one URL');
-  return { backends, port, step, from: values.from, quiet: values.quiet };
+  const maxRetries = wholeNumber('--retries', values.retries, 0);
+  const maxAttempts = wholeNumber('--attempts', values.attempts, 1);
+  return { backends, port, step, from: values.from, maxRetries, maxAttempts, quiet: values.quiet };
+}
+
+function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got ${text}`);
+  return value;
 }
 
 interface RunnableStep {
@@ -92,10 +107,12 @@ async function main(): Promise<void> {
   try {
     lb = module.createLoadBalancer({
       backends,
+      maxRetries: options.maxRetries,
+      maxAttempts: options.maxAttempts,
       onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
     });
   } catch (err) {
-    await Promise.all(demo.map((backend) => backend.close()));
+    await Promise.all(demo.map((backend) => backend.stop()));
     const code = (err as { code?: string }).code;
     console.error(`error: ${(err as Error).message}`);
     if (code === 'INVALID_OPTIONS') console.error(USAGE);
@@ -111,7 +128,8 @@ async function main(): Promise<void> {
   for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
   console.log(`listening on ${url}`);
   console.log(`try:  curl -i ${url}/hello`);
-  console.log('Ctrl-C to stop\n');
+  const keys = demo.length > 0 && process.stdin.isTTY;
+  console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
 
   let stopping = false;
   const stop = async () => {
@@ -119,18 +137,36 @@ async function main(): Promise<void> {
     stopping = true;
     log.flush();
     await lb.close();
-    await Promise.all(demo.map((backend) => backend.close()));
+    await Promise.all(demo.map((backend) => backend.stop()));
     console.log('\nstopped');
+    process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (keys) listenForKeys(demo, stop);
 }
 
-/** `GET /hello → backend-2 200 1.4 ms` */
-export function formatEntry(entry: RequestLogEntry, names: ReadonlyMap<string, string>): string {
-  const who = names.get(entry.backend) ?? entry.backend;
-  const status = entry.status === 0 ? 'aborted' : String(entry.status);
-  return `${entry.method} ${entry.url} → ${who} ${status} ${entry.durationMs.toFixed(1)} ms`;
+/** Raw keyboard input: a digit stops or restarts that demo backend, so you can watch failover live. */
+function listenForKeys(demo: DemoBackend[], stop: () => Promise<void>): void {
+  process.stdin.setRawMode(true);
+  process.stdin.on('data', (key: Buffer) => {
+    const text = key.toString();
+    if (text === 'q' || text === '\u0003') return void stop(); // raw mode turns Ctrl-C into a key
+    const backend = demo[Number(text) - 1];
+    if (!backend) return;
+    void backend.toggle().then(() => console.log(`[demo] ${backend.name} ${backend.running ? 'started' : 'stopped'}`));
+  });
 }
+
+/** `GET /hello → backend-2 200 1.4 ms`, plus `(5 tries on 2 backends)` when step 3 retried. */
+export function formatEntry(entry: LogEntry, names: ReadonlyMap<string, string>): string {
+  const who = names.get(entry.backend) ?? (entry.backend || 'no backend');
+  const status = entry.status === 0 ? 'aborted' : String(entry.status);
+  const retried = (entry.tries ?? 1) > 1 ? ` (${entry.tries} tries on ${entry.attempts} backend${entry.attempts === 1 ? '' : 's'})` : '';
+  return `${entry.method} ${entry.url} → ${who} ${status} ${entry.durationMs.toFixed(1)} ms${retried}`;
+}
+
+/** Steps 1 and 2 report no retry counts. */
+type LogEntry = Omit<RequestLogEntry, 'attempts' | 'tries'> & Partial<Pick<RequestLogEntry, 'attempts' | 'tries'>>;
 
 if (import.meta.filename === process.argv[1]) await main();

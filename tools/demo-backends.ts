@@ -1,11 +1,17 @@
-/** Three tiny HTTP servers for `npm start`, so the balancer has something to balance. */
+/** Tiny HTTP servers for `npm start`, so the balancer has something to balance — and to lose. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface DemoBackend {
   name: string;
   url: string;
-  close(): Promise<void>;
+  readonly running: boolean;
+  /** Stops listening and drops connections: the balancer now sees refused connections. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  /** stop() when running, start() when stopped. */
+  toggle(): Promise<void>;
 }
 
 /**
@@ -23,15 +29,31 @@ async function startDemoBackend(name: string): Promise<DemoBackend> {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-backend': name });
     res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  let port = 0;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await start();
   return {
     name,
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    get running() {
+      return server.listening;
+    },
+    start,
+    stop,
+    toggle: () => (server.listening ? stop() : start()),
   };
 }

@@ -18,7 +18,11 @@ describe('npm start (tools/cli.ts)', () => {
     });
   });
 
-  it.each([['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--step', '99'], ['--from', 'elsewhere'], ['--backends', ',']])('rejects %s %s with a usage error', (...args) => {
+  it('passes the retry flags on as options', () => {
+    expect(parseCli(['--retries', '0', '--attempts', '2'])).toMatchObject({ maxRetries: 0, maxAttempts: 2 });
+  });
+
+  it.each([['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--step', '99'], ['--from', 'elsewhere'], ['--backends', ','], ['--attempts', '0'], ['--retries', '-1']])('rejects %s %s with a usage error', (...args) => {
     expect(() => parseCli(args.filter((arg) => arg !== undefined))).toThrow();
   });
 
@@ -26,6 +30,8 @@ describe('npm start (tools/cli.ts)', () => {
     const names = new Map([['http://127.0.0.1:9001', 'backend-1']]);
     expect(formatEntry({ method: 'GET', url: '/x', backend: 'http://127.0.0.1:9001', status: 200, durationMs: 1.234 }, names)).toBe('GET /x → backend-1 200 1.2 ms');
     expect(formatEntry({ method: 'GET', url: '/x', backend: 'http://127.0.0.1:9009', status: 0, durationMs: 3 }, names)).toBe('GET /x → http://127.0.0.1:9009 aborted 3.0 ms');
+    expect(formatEntry({ method: 'GET', url: '/', backend: 'http://127.0.0.1:9001', status: 200, durationMs: 40, attempts: 2, tries: 5 }, names)).toBe('GET / → backend-1 200 40.0 ms (5 tries on 2 backends)');
+    expect(formatEntry({ method: 'GET', url: '/', backend: '', status: 503, durationMs: 1, attempts: 0, tries: 0 }, names)).toBe('GET / → no backend 503 1.0 ms');
   });
 
   it('serves through demo backends, logs the request, and stops cleanly on SIGINT', { timeout: 15_000 }, async () => {
