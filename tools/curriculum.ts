@@ -43,6 +43,15 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 75,
   },
+  {
+    id: 'step4',
+    number: 4,
+    folder: 'step4-health-checks',
+    title: 'Active and passive health checks',
+    summary: 'Probe backends on a timer, judge real traffic, eject and readmit — with the terms the right way round.',
+    difficulty: 'hard',
+    minutes: 90,
+  },
 ];
 
 export function findStep(idOrNumber: string | number): Step | undefined {

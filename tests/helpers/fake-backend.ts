@@ -43,6 +43,13 @@ export interface FakeBackend {
   behave(behaviour: Behaviour): void;
   /** Queues behaviours for the next requests, one each; afterwards the `behave()` default applies again. */
   queue(...behaviours: Behaviour[]): void;
+  /**
+   * Treats requests for exactly `path` (e.g. `/healthz`) differently from all others: one behaviour per
+   * request in the given order, the last one repeating. Replaces what was set for `path` before.
+   */
+  behaveAt(path: string, ...behaviours: Behaviour[]): void;
+  /** How many requests for exactly `path` arrived so far. */
+  count(path: string): number;
   /** Stops listening and drops open connections: new connections are refused (ECONNREFUSED). */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -58,6 +65,7 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const pending: Behaviour[] = [];
+  const routes = new Map<string, Behaviour[]>();
   let fallback: Behaviour = answer();
   let connections = 0;
   let bytesReceived = 0;
@@ -66,13 +74,19 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req, (n) => (bytesReceived += n));
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
-    play(pending.shift() ?? fallback, name, req, res);
+    play(nextBehaviour(req.url ?? ''), name, req, res);
   });
   server.on('connection', (socket) => {
     connections += 1;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+
+  const nextBehaviour = (path: string): Behaviour => {
+    const route = routes.get(path);
+    if (route) return route.length > 1 ? (route.shift() as Behaviour) : route[0];
+    return pending.shift() ?? fallback;
+  };
 
   const start = async (): Promise<void> => {
     await new Promise<void>((resolve, reject) => {
@@ -110,6 +124,10 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     queue: (...behaviours) => {
       pending.push(...behaviours);
     },
+    behaveAt: (path, ...behaviours) => {
+      routes.set(path, behaviours.length > 0 ? behaviours : [answer()]);
+    },
+    count: (path) => requests.filter((request) => request.url === path).length,
     stop,
     start,
   };

@@ -1,0 +1,21 @@
+export { createLoadBalancer, parseBackends } from './load-balancer.js';
+export type { LoadBalancer, LoadBalancerOptions, ListenAddress, RequestLogEntry } from './load-balancer.js';
+export { Backend } from './backend.js';
+export { ServerPool } from './server-pool.js';
+export { Mutex } from './mutex.js';
+export { takeTicket, takeTicketRacy, type AsyncStore } from './shared-counter.js';
+export { RequestContext } from './request-context.js';
+export { IDEMPOTENT_METHODS, failureKind, mayRetry } from './retry-policy.js';
+export { bodyStream, readRequestBody, type RequestBody } from './request-body.js';
+export { BackendHealth, type HealthRules, type HealthState, type Transition } from './backend-health.js';
+export { HealthChecker, type ActiveCheckOptions, type BackendStatus, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
+export { probeHttp, probeTcp, type ProbeResult } from './probes.js';
+export { HOP_BY_HOP_HEADERS, stripHopByHop } from './hop-by-hop.js';
+export {
+  BackendTimeoutError,
+  ConnectTimeoutError,
+  InvalidOptionsError,
+  LoadBalancerError,
+  NoBackendAvailableError,
+  NotImplementedError,
+} from './errors.js';

@@ -1,0 +1,190 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sendError } from './error-response.js';
+import { createAdminServer } from './admin-server.js';
+import { InvalidOptionsError } from './errors.js';
+import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
+import { Proxy } from './proxy.js';
+import { readRequestBody } from './request-body.js';
+import { RequestContext } from './request-context.js';
+import { forwardWithRetries, type RetryOptions } from './retries.js';
+import { ServerPool } from './server-pool.js';
+
+/** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
+export interface LoadBalancerOptions {
+  /** Base URLs of the backends, e.g. `http://127.0.0.1:9001`, in rotation order. */
+  backends: readonly string[];
+  /** How long a backend may stay silent (no connection, no byte) before the client gets 504, in ms (default 30000). */
+  backendTimeoutMs?: number;
+  /** How long opening a connection to a backend may take before the try counts as failed, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Extra tries on the same backend after a connection failure (default 3, like the Go original). */
+  maxRetries?: number;
+  /** Backends to try per request before answering 503, the first one included (default 3). */
+  maxAttempts?: number;
+  /** Pause between two tries on the same backend, in ms (default 10). */
+  retryDelayMs?: number;
+  /** Request bodies up to this many bytes are kept in memory so that a retry can replay them (default 1 MiB). */
+  maxBufferedBodyBytes?: number;
+  /** Waits between retries and rejects when `signal` aborts (default: a timer). Tests pass their own clock. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Active health checks (probes on a timer); off unless given. `{}` uses every default. */
+  healthCheck?: ActiveCheckOptions;
+  /** Passive health checks (judging real requests); always on, these tune them. */
+  passiveHealth?: PassiveCheckOptions;
+  /** Called once for every change of a backend's health state (default: nothing is called). */
+  onHealthChange?: (event: HealthEvent) => void;
+  /** Called once per finished or aborted request, after the response (default: nothing is called). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** One line of the request log: who asked, which backend answered, how it ended. */
+export interface RequestLogEntry {
+  method: string;
+  url: string;
+  /** The backend that answered, or the last one tried; empty when none was available. */
+  backend: string;
+  /** Backends tried (0 when none was available). */
+  attempts: number;
+  /** Tries on all backends together; more than `attempts` means same-backend retries happened. */
+  tries: number;
+  /** The status the client received; 0 if the connection closed before a status was sent. */
+  status: number;
+  durationMs: number;
+}
+
+/** Where `listen()` ended up listening. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /** `http://host:port`, ready to use. */
+  url: string;
+}
+
+/** The contract every step exports, so tests, the CLI and later steps can drive any step. */
+export interface LoadBalancer {
+  readonly server: http.Server;
+  /** The backends and the rotation; `pool.backends[i].markAlive(false)` takes one out. */
+  readonly pool: ServerPool;
+  /** Every backend's health; `health.status()` is what the admin API serves. */
+  readonly health: HealthChecker;
+  /** The admin API (`GET /lb/status`), a separate server so that no proxied path can reach it. */
+  readonly admin: http.Server;
+  /** Starts listening (default: a free port on 127.0.0.1), starts active checks, resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<ListenAddress>;
+  /** Starts the admin API (default: a free port on 127.0.0.1). */
+  listenAdmin(port?: number, host?: string): Promise<ListenAddress>;
+  /** Stops accepting, stops every health-check timer, closes all connections, and resolves when all is closed. */
+  close(): Promise<void>;
+}
+
+export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
+  const pool = new ServerPool(parseBackends(options.backends));
+  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+  const retry = retryOptions(options);
+  const bodyLimit = count('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
+  const { onRequest } = options;
+  const health = new HealthChecker(pool, options.healthCheck, options.passiveHealth ?? {}, options.onHealthChange ?? (() => {}));
+  const admin = createAdminServer(health);
+
+  const server = http.createServer((inbound, res) => {
+    const ctx = new RequestContext(inbound, res);
+    if (onRequest) logWhenDone(ctx, onRequest);
+    // Each try makes http-proxy add listeners to the inbound request; allow as many as we may try.
+    inbound.setMaxListeners(10 + retry.maxAttempts * (retry.maxRetries + 1) * 2);
+    handle(ctx).catch((err: Error) => sendError(res, err)); // the one error path, even for a bug
+  });
+
+  async function handle(ctx: RequestContext): Promise<void> {
+    const body = await readRequestBody(ctx.inbound, bodyLimit);
+    await forwardWithRetries(ctx, { pool, proxy, health }, body, retry);
+  }
+
+  return {
+    server,
+    pool,
+    health,
+    admin,
+    listen: async (port = 0, host = '127.0.0.1') => {
+      const address = await listen(server, port, host);
+      health.start();
+      return address;
+    },
+    listenAdmin: (port = 0, host = '127.0.0.1') => listen(admin, port, host),
+    close: async () => {
+      health.stop();
+      await Promise.all([close(server), close(admin)]);
+      proxy.close();
+    },
+  };
+}
+
+/** Validates the backend list once, at construction, so a typo fails at start-up and not on the first request. */
+export function parseBackends(urls: readonly string[]): URL[] {
+  if (urls.length === 0) throw new InvalidOptionsError('at least one backend is required');
+  return urls.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new InvalidOptionsError(`not a valid backend URL: ${JSON.stringify(text)}`);
+    }
+    if (url.protocol !== 'http:') throw new InvalidOptionsError(`backend URL must start with http:// : ${text}`);
+    return url;
+  });
+}
+
+/** Applies defaults to the retry settings and checks them once, at construction. */
+function retryOptions(options: LoadBalancerOptions): RetryOptions {
+  const maxAttempts = count('maxAttempts', options.maxAttempts ?? 3);
+  if (maxAttempts < 1) throw new InvalidOptionsError('maxAttempts must be at least 1');
+  return {
+    maxAttempts,
+    maxRetries: count('maxRetries', options.maxRetries ?? 3),
+    retryDelayMs: count('retryDelayMs', options.retryDelayMs ?? 10),
+    sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+  };
+}
+
+function count(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new InvalidOptionsError(`${name} must be a whole number ≥ 0, got ${value}`);
+  return value;
+}
+
+function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) => void): void {
+  const started = performance.now();
+  const { inbound, res } = ctx;
+  // 'close' fires for every response: completed, failed, or abandoned by the client.
+  res.once('close', () => {
+    onRequest({
+      method: inbound.method ?? '',
+      url: inbound.url ?? '',
+      backend: ctx.backend?.url.origin ?? '',
+      attempts: ctx.attempts,
+      tries: ctx.tries,
+      status: res.headersSent ? res.statusCode : 0,
+      durationMs: performance.now() - started,
+    });
+  });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<ListenAddress> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve({ host: address.address, port: address.port, url: `http://${address.address}:${address.port}` });
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    // close() stops accepting but waits for open keep-alive connections; closing them makes it prompt.
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,87 @@
+import { NotImplementedError } from './errors.js';
+/**
+ * The health of one backend, as a state machine with no timers and no I/O, so every rule can be read
+ * (and tested) on its own. Two kinds of evidence move it:
+ *
+ * - ACTIVE checks: probes we send on a timer. `rise` passes in a row bring a backend up, `fall`
+ *   failures in a row take it down (HAProxy's `rise 2 fall 3`), so one blip flips nothing.
+ * - PASSIVE checks: the outcome of real requests. `maxFails` failures within `failWindowMs` eject the
+ *   backend for a cooldown that doubles, triples, … with every ejection (nginx `max_fails`/
+ *   `fail_timeout`, Envoy outlier detection).
+ *
+ *     up ──fail──▶ suspect ──(fall fails)──▶ down ──pass──▶ recovering ──(rise passes)──▶ up
+ *      ▲              │ pass                  ▲                 │ fail
+ *      └──────────────┘                       └─────────────────┘
+ */
+export type HealthState = 'up' | 'suspect' | 'down' | 'recovering';
+
+/** Thresholds for one backend; the HealthChecker fills in the defaults. */
+export interface HealthRules {
+  rise: number;
+  fall: number;
+  maxFails: number;
+  failWindowMs: number;
+  baseEjectionMs: number;
+  maxEjectionMs: number;
+}
+
+/** A change of state, with the evidence that caused it. */
+export interface Transition {
+  from: HealthState;
+  to: HealthState;
+  reason: string;
+}
+
+export class BackendHealth {
+  state: HealthState = 'up';
+  /** Active checks: probes in a row that passed, and that failed. */
+  passes = 0;
+  fails = 0;
+  /** Passive checks: failed requests in the current window, and when that window opened. */
+  recentFailures = 0;
+  windowStart = 0;
+  /** Passive checks: how often it was ejected lately, and when it was last ejected. */
+  ejections = 0;
+  lastEjection = -Infinity;
+  lastError: string | undefined;
+
+  constructor(readonly rules: HealthRules) {}
+
+  /** Requests may go here in these states: a suspect backend still serves until `fall` is reached. */
+  get available(): boolean {
+    return this.state === 'up' || this.state === 'suspect';
+  }
+
+  /** Applies one probe result; returns the transition if the state changed. */
+  recordProbe(passed: boolean, error?: string): Transition | undefined {
+    // TODO(step4): count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds
+    throw new NotImplementedError('step4-health-checks', 'count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds');
+  }
+
+  /**
+   * Applies one failed request at time `now` (ms). Ejects (state `down`) once `maxFails` failures fall
+   * within `failWindowMs`, unless `mayEject` is false: the caller's way to keep the last backend.
+   * Returns the transition and, for an ejection, how long the cooldown lasts.
+   */
+  recordFailure(error: string, now: number, mayEject: boolean): { transition: Transition; cooldownMs: number } | undefined {
+    // TODO(step4): count the failure in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)
+    throw new NotImplementedError('step4-health-checks', 'count the failure in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)');
+  }
+
+  /** A request succeeded: the failures so far were not a streak. */
+  recordSuccess(): void {
+    this.recentFailures = 0;
+  }
+
+  /** The ejection cooldown is over (used when no active checks run to bring it back). */
+  readmit(): Transition | undefined {
+    return this.state === 'down' ? this.#moveTo('up', 'ejection cooldown over') : undefined;
+  }
+
+  #moveTo(to: HealthState, reason: string): Transition | undefined {
+    if (to === this.state) return undefined;
+    const transition = { from: this.state, to, reason };
+    this.state = to;
+    return transition;
+  }
+}
