@@ -7,7 +7,7 @@
  *   npm start -- --from steps                   your own code from steps/
  */
 import { parseArgs } from 'node:util';
-import type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from '../solutions/step3-retries/index.js';
+import type { HealthEvent, LoadBalancer, LoadBalancerOptions, RequestLogEntry } from '../solutions/step4-health-checks/index.js';
 import { STEPS, findStep, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
@@ -15,22 +15,29 @@ import { createLineLog } from './request-log.js';
 const LATEST = STEPS[STEPS.length - 1];
 
 const USAGE = `usage: npm start -- [options]
-  --backends <urls>   comma-separated backend URLs (default: start 3 demo backends)
-  --port <n>          port to listen on, on 127.0.0.1 (default 3030)
-  --step <n>          which step to run, 1-${LATEST.number} (default ${LATEST.number}, the latest)
-  --from <folder>     solutions (default) or steps, to run your own code
-  --retries <n>       step 3+: extra tries on the same backend (default 3)
-  --attempts <n>      step 3+: backends to try per request (default 3)
-  --quiet             no per-request log lines
-  --help              show this help`;
+  --backends <urls>         comma-separated backend URLs (default: start 3 demo backends)
+  --port <n>                port to listen on, on 127.0.0.1 (default 3030)
+  --step <n>                which step to run, 1-${LATEST.number} (default ${LATEST.number}, the latest)
+  --from <folder>           solutions (default) or steps, to run your own code
+  --retries <n>             step 3+: extra tries on the same backend (default 3)
+  --attempts <n>            step 3+: backends to try per request (default 3)
+  --health-mode <mode>      step 4+: active checks by http (default), tcp, or off
+  --health-path <path>      step 4+: path an http check GETs (default /healthz)
+  --health-interval <ms>    step 4+: time between two probes of a backend (default 10000)
+  --health-timeout <ms>     step 4+: a slower probe fails (default 2000)
+  --admin-port <n>          step 4+: port of GET /lb/status, on 127.0.0.1 (default 3031)
+  --quiet                   no per-request log lines
+  --help                    show this help`;
 
-interface CliOptions {
+export interface CliOptions {
   backends?: string[];
   port: number;
   step: Step;
   from: 'solutions' | 'steps';
   maxRetries?: number;
   maxAttempts?: number;
+  healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
+  adminPort: number;
   quiet: boolean;
 }
 
@@ -50,6 +57,11 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         from: { type: 'string', default: 'solutions' },
         retries: { type: 'string' },
         attempts: { type: 'string' },
+        'health-mode': { type: 'string', default: 'http' },
+        'health-path': { type: 'string' },
+        'health-interval': { type: 'string' },
+        'health-timeout': { type: 'string' },
+        'admin-port': { type: 'string', default: '3031' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -59,16 +71,30 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   }
   if (values.help) return 'help';
 
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a whole number from 0 to 65535, got ${values.port}`);
   const step = findStep(Number(values.step));
   if (!step) throw new UsageError(`--step must be one of ${STEPS.map((s) => s.number).join(', ')}, got ${values.step}`);
   if (values.from !== 'solutions' && values.from !== 'steps') throw new UsageError(`--from must be solutions or steps, got ${values.from}`);
   const backends = values.backends?.split(',').map((url) => url.trim()).filter((url) => url !== '');
   if (backends && backends.length === 0) throw new UsageError('--backends needs at least one URL');
-  const maxRetries = wholeNumber('--retries', values.retries, 0);
-  const maxAttempts = wholeNumber('--attempts', values.attempts, 1);
-  return { backends, port, step, from: values.from, maxRetries, maxAttempts, quiet: values.quiet };
+  const mode = values['health-mode'];
+  if (mode !== 'http' && mode !== 'tcp' && mode !== 'off') throw new UsageError(`--health-mode must be http, tcp or off, got ${mode}`);
+  const path = values['health-path'];
+  if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--health-path must start with /, got ${path}`);
+
+  return {
+    backends,
+    port: portNumber('--port', values.port),
+    step,
+    from: values.from,
+    maxRetries: wholeNumber('--retries', values.retries, 0),
+    maxAttempts: wholeNumber('--attempts', values.attempts, 1),
+    healthCheck:
+      mode === 'off'
+        ? undefined
+        : { mode, path, intervalMs: wholeNumber('--health-interval', values['health-interval'], 1), timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1) },
+    adminPort: portNumber('--admin-port', values['admin-port']),
+    quiet: values.quiet,
+  };
 }
 
 function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
@@ -78,8 +104,17 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   return value;
 }
 
+function portNumber(flag: string, text: string): number {
+  const port = wholeNumber(flag, text, 0) as number;
+  if (port > 65_535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got ${text}`);
+  return port;
+}
+
+/** Steps 1-3 lack the step 4 additions; the CLI uses them only where they exist. */
+type AnyStepBalancer = Omit<LoadBalancer, 'health' | 'admin' | 'listenAdmin'> & Partial<Pick<LoadBalancer, 'listenAdmin'>>;
+
 interface RunnableStep {
-  createLoadBalancer(options: LoadBalancerOptions): LoadBalancer;
+  createLoadBalancer(options: LoadBalancerOptions): AnyStepBalancer;
 }
 
 async function main(): Promise<void> {
@@ -103,13 +138,15 @@ async function main(): Promise<void> {
   const names = new Map(demo.map((backend) => [backend.url, backend.name]));
   const log = createLineLog();
 
-  let lb: LoadBalancer;
+  let lb: AnyStepBalancer;
   try {
     lb = module.createLoadBalancer({
       backends,
       maxRetries: options.maxRetries,
       maxAttempts: options.maxAttempts,
+      healthCheck: options.healthCheck,
       onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
+      onHealthChange: (event) => log.write(formatHealthEvent(event, names)),
     });
   } catch (err) {
     await Promise.all(demo.map((backend) => backend.stop()));
@@ -119,14 +156,17 @@ async function main(): Promise<void> {
     process.exit(code === 'INVALID_OPTIONS' ? 2 : 1);
   }
 
-  const { url } = await lb.listen(options.port, '127.0.0.1').catch((err: Error) => {
-    console.error(`error: cannot listen on port ${options.port}: ${err.message}`);
+  const failToListen = (port: number) => (err: Error) => {
+    console.error(`error: cannot listen on port ${port}: ${err.message}`);
     process.exit(1);
-  });
+  };
+  const { url } = await lb.listen(options.port, '127.0.0.1').catch(failToListen(options.port));
+  const admin = await lb.listenAdmin?.(options.adminPort, '127.0.0.1').catch(failToListen(options.adminPort));
 
   console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}`);
   for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
   console.log(`listening on ${url}`);
+  if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
   console.log(`try:  curl -i ${url}/hello`);
   const keys = demo.length > 0 && process.stdin.isTTY;
   console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
@@ -168,5 +208,12 @@ export function formatEntry(entry: LogEntry, names: ReadonlyMap<string, string>)
 
 /** Steps 1 and 2 report no retry counts. */
 type LogEntry = Omit<RequestLogEntry, 'attempts' | 'tries'> & Partial<Pick<RequestLogEntry, 'attempts' | 'tries'>>;
+
+/** `backend backend-2 (http://127.0.0.1:9002) is DOWN (3 failed probe(s): ECONNREFUSED)` */
+export function formatHealthEvent(event: HealthEvent, names: ReadonlyMap<string, string>): string {
+  const name = names.get(event.backend);
+  const who = name ? `${name} (${event.backend})` : event.backend;
+  return `backend ${who} is ${event.to.toUpperCase()} (${event.reason})`;
+}
 
 if (import.meta.filename === process.argv[1]) await main();

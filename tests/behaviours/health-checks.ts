@@ -143,7 +143,7 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         const log = recorder(backend);
         await startBalancer(step, { backends: [backend.url], healthCheck: FAST, onHealthChange: log.onHealthChange });
 
-        await expect.poll(() => backend.count('/healthz')).toBeGreaterThanOrEqual(6);
+        await expect.poll(() => backend.count('/healthz'), { message: say('the balancer should keep probing every intervalMs after listen()') }).toBeGreaterThanOrEqual(6);
         expect(log.events.map((e) => e.to), say('pass, fail, pass: suspect and back to up, never down')).toEqual(['suspect', 'up']);
       });
 
@@ -174,7 +174,7 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         const log = recorder();
         const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: { ...FAST, fall: 1 }, onHealthChange: log.onHealthChange });
 
-        await expect.poll(() => log.events.filter((e) => e.to === 'down').length).toBe(2);
+        await expect.poll(() => log.events.filter((e) => e.to === 'down').length, { message: say('both backends fail their probes and should go DOWN') }).toBe(2);
         const res = await http.get('/');
         expect(res.status, say('with every backend DOWN by active checks, answer 503 without trying any')).toBe(503);
         expect(backends.map(traffic), say('no traffic may reach a DOWN backend')).toEqual([0, 0]);
@@ -186,14 +186,14 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         const before = timers();
         const lb = step.createLoadBalancer({ backends: [probed.url], healthCheck: { ...FAST, intervalMs: 5 } });
         await lb.listen(0, '127.0.0.1');
-        await expect.poll(() => probed.count('/healthz')).toBeGreaterThanOrEqual(2);
+        await expect.poll(() => probed.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(2);
 
         await lb.close();
         const probesAtClose = probed.count('/healthz');
         expect(timers(), say('close() must clear every health-check timer')).toBeLessThanOrEqual(before);
         // A second balancer with the same interval is our clock: after it probed 4 times, a leaked timer would have fired.
         const { lb: witness } = await startBalancer(step, { backends: [control.url], healthCheck: { ...FAST, intervalMs: 5 } });
-        await expect.poll(() => control.count('/healthz')).toBeGreaterThanOrEqual(4);
+        await expect.poll(() => control.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(4);
         await witness.close();
         expect(probed.count('/healthz'), say('no probe may be sent after close()')).toBe(probesAtClose);
       });
@@ -217,7 +217,8 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
           return log.find(down, 'down', index);
         };
         const firstEjection = await ejectAfter(0);
-        expect(firstEjection?.reason, say('a backend whose requests fail should be ejected, with the error as reason')).toMatch(/ECONNREFUSED/);
+        expect(firstEjection, say('a backend whose requests fail should be ejected: report failures with health.reportFailure()')).toBeDefined();
+        expect(firstEjection?.reason, say('the ejection should name the error')).toMatch(/ECONNREFUSED/);
         await expect.poll(() => log.find(down, 'up'), { message: say('after the cooldown the backend should be readmitted') }).toBeDefined();
         const firstReadmit = log.find(down, 'up')!;
 
@@ -237,7 +238,9 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), passiveHealth: { maxFails: 2, unhealthyStatuses: [503] }, onHealthChange: log.onHealthChange });
 
         for (let i = 0; i < 4; i += 1) await http.get('/');
-        expect(log.find(backends[0], 'down')?.reason, say('two 503s within the window should eject the backend (unhealthyStatuses)')).toMatch(/503/);
+        const ejection = log.find(backends[0], 'down');
+        expect(ejection, say('two 503s within the window should eject the backend: report responses with health.reportResponse()')).toBeDefined();
+        expect(ejection?.reason).toMatch(/503/);
       });
 
       it('never ejects the last available backend', async () => {

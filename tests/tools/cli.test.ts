@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { STEPS } from '../../tools/curriculum.js';
-import { formatEntry, parseCli } from '../../tools/cli.js';
+import { formatEntry, formatHealthEvent, parseCli } from '../../tools/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm start (tools/cli.ts)', () => {
   it('keeps the Go original\'s flags and defaults: --backends, --port 3030', () => {
-    expect(parseCli([])).toMatchObject({ port: 3030, from: 'solutions', step: STEPS.at(-1), backends: undefined });
+    expect(parseCli([])).toMatchObject({ port: 3030, from: 'solutions', step: STEPS.at(-1), backends: undefined, adminPort: 3031, healthCheck: { mode: 'http' } });
     expect(parseCli(['--backends', 'http://127.0.0.1:9001, http://127.0.0.1:9002', '--port', '8080', '--step', '1', '--from', 'steps'])).toMatchObject({
       backends: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
       port: 8080,
@@ -18,11 +18,14 @@ describe('npm start (tools/cli.ts)', () => {
     });
   });
 
-  it('passes the retry flags on as options', () => {
+  it('passes the retry and health flags on as options', () => {
     expect(parseCli(['--retries', '0', '--attempts', '2'])).toMatchObject({ maxRetries: 0, maxAttempts: 2 });
+    expect(parseCli(['--health-mode', 'tcp', '--health-interval', '500', '--health-timeout', '100'])).toMatchObject({ healthCheck: { mode: 'tcp', intervalMs: 500, timeoutMs: 100 } });
+    expect(parseCli(['--health-path', '/ready'])).toMatchObject({ healthCheck: { mode: 'http', path: '/ready' } });
+    expect(parseCli(['--health-mode', 'off'])).toMatchObject({ healthCheck: undefined });
   });
 
-  it.each([['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--step', '99'], ['--from', 'elsewhere'], ['--backends', ','], ['--attempts', '0'], ['--retries', '-1']])('rejects %s %s with a usage error', (...args) => {
+  it.each([['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--step', '99'], ['--from', 'elsewhere'], ['--backends', ','], ['--attempts', '0'], ['--retries', '-1'], ['--health-mode', 'ping'], ['--health-path', 'healthz'], ['--admin-port', '-3']])('rejects %s %s with a usage error', (...args) => {
     expect(() => parseCli(args.filter((arg) => arg !== undefined))).toThrow();
   });
 
@@ -34,8 +37,14 @@ describe('npm start (tools/cli.ts)', () => {
     expect(formatEntry({ method: 'GET', url: '/', backend: '', status: 503, durationMs: 1, attempts: 0, tries: 0 }, names)).toBe('GET / → no backend 503 1.0 ms');
   });
 
+  it('formats a health change as one line', () => {
+    const names = new Map([['http://127.0.0.1:9002', 'backend-2']]);
+    const event = { backend: 'http://127.0.0.1:9002', from: 'suspect' as const, to: 'down' as const, reason: '3 failed probe(s): ECONNREFUSED' };
+    expect(formatHealthEvent(event, names)).toBe('backend backend-2 (http://127.0.0.1:9002) is DOWN (3 failed probe(s): ECONNREFUSED)');
+  });
+
   it('serves through demo backends, logs the request, and stops cleanly on SIGINT', { timeout: 15_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     onTestFinished(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
@@ -50,6 +59,8 @@ describe('npm start (tools/cli.ts)', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^hello from backend-\d/);
     await expect.poll(() => output).toMatch(/GET \/hello → backend-\d 200 [\d.]+ ms/);
+    const admin = /curl (http:\/\/\S+\/lb\/status)/.exec(output)?.[1];
+    expect(await (await fetch(admin ?? 'http://127.0.0.1:1/missing')).json()).toMatchObject({ backends: [{ state: 'up' }, { state: 'up' }, { state: 'up' }] });
 
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
