@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
+import type { StepModule } from './contract.js';
 import { findStep } from './curriculum.js';
 
 const [kind, backend] = process.argv.slice(2);
@@ -43,9 +44,7 @@ async function main(): Promise<void> {
   }
   const step = findStep(kind);
   if (!step) throw new Error(`unknown target ${kind}`);
-  const { createLoadBalancer } = (await import(`../solutions/${step.folder}/index.ts`)) as {
-    createLoadBalancer(options: { backends: string[] }): { server: http.Server; listen(port: number, host: string): Promise<unknown> };
-  };
+  const { createLoadBalancer } = (await import(`../solutions/${step.folder}/index.ts`)) as StepModule;
   const lb = createLoadBalancer({ backends: [backend] });
   await lb.listen(0, '127.0.0.1');
   announce(lb.server);

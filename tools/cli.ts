@@ -7,7 +7,7 @@
  *   npm start -- --from steps                   your own code from steps/
  */
 import { parseArgs } from 'node:util';
-import type { HealthEvent, LoadBalancer, LoadBalancerOptions, RequestLogEntry } from '../solutions/step4-health-checks/index.js';
+import type { HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
 import { STEPS, findStep, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
@@ -110,13 +110,6 @@ function portNumber(flag: string, text: string): number {
   return port;
 }
 
-/** Steps 1-3 lack the step 4 additions; the CLI uses them only where they exist. */
-type AnyStepBalancer = Omit<LoadBalancer, 'health' | 'admin' | 'listenAdmin'> & Partial<Pick<LoadBalancer, 'listenAdmin'>>;
-
-interface RunnableStep {
-  createLoadBalancer(options: LoadBalancerOptions): AnyStepBalancer;
-}
-
 async function main(): Promise<void> {
   let options: CliOptions | 'help';
   try {
@@ -132,13 +125,13 @@ async function main(): Promise<void> {
   }
 
   const { step, from } = options;
-  const module = (await import(`../${from}/${step.folder}/index.ts`)) as RunnableStep;
+  const module = (await import(`../${from}/${step.folder}/index.ts`)) as StepModule;
   const demo: DemoBackend[] = options.backends ? [] : await startDemoBackends();
   const backends = options.backends ?? demo.map((backend) => backend.url);
   const names = new Map(demo.map((backend) => [backend.url, backend.name]));
   const log = createLineLog();
 
-  let lb: AnyStepBalancer;
+  let lb: LoadBalancer;
   try {
     lb = module.createLoadBalancer({
       backends,
@@ -199,15 +192,12 @@ function listenForKeys(demo: DemoBackend[], stop: () => Promise<void>): void {
 }
 
 /** `GET /hello → backend-2 200 1.4 ms`, plus `(5 tries on 2 backends)` when step 3 retried. */
-export function formatEntry(entry: LogEntry, names: ReadonlyMap<string, string>): string {
+export function formatEntry(entry: RequestLogEntry, names: ReadonlyMap<string, string>): string {
   const who = names.get(entry.backend) ?? (entry.backend || 'no backend');
   const status = entry.status === 0 ? 'aborted' : String(entry.status);
   const retried = (entry.tries ?? 1) > 1 ? ` (${entry.tries} tries on ${entry.attempts} backend${entry.attempts === 1 ? '' : 's'})` : '';
   return `${entry.method} ${entry.url} → ${who} ${status} ${entry.durationMs.toFixed(1)} ms${retried}`;
 }
-
-/** Steps 1 and 2 report no retry counts. */
-type LogEntry = Omit<RequestLogEntry, 'attempts' | 'tries'> & Partial<Pick<RequestLogEntry, 'attempts' | 'tries'>>;
 
 /** `backend backend-2 (http://127.0.0.1:9002) is DOWN (3 failed probe(s): ECONNREFUSED)` */
 export function formatHealthEvent(event: HealthEvent, names: ReadonlyMap<string, string>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
+import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends, type FakeBackend } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
+import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { onTestFinished } from 'vitest';
-import type { LoadBalancer } from '@impl/step1-naive-forwarding/index.js';
+import type { LoadBalancer } from '../../tools/contract.js';
 import { failOnNotImplemented } from './not-implemented.js';
 
 /** The part of a step's module the harness needs: every step exports `createLoadBalancer`. */

@@ -17,7 +17,9 @@ interface TicketJob {
 }
 
 const job = workerData as TicketJob;
-const { ServerPool } = (await import(pathToFileURL(job.modulePath).href)) as typeof import('@impl/step2-round-robin/index.js');
+const { ServerPool } = (await import(pathToFileURL(job.modulePath).href)) as {
+  ServerPool: new (urls: URL[], sharedState: SharedArrayBuffer) => { nextTicket(): number };
+};
 const pool = new ServerPool(job.urls.map((url) => new URL(url)), job.sharedState);
 
 const line = new Int32Array(job.startLine);

@@ -1,0 +1,55 @@
+/**
+ * The contract every step's `createLoadBalancer` keeps, described by shape: what the tests, the CLI and
+ * the tools may rely on. Each step's own types are richer; these are the common part, so tools need no
+ * particular step folder (a take-home repository may ship only some of them).
+ */
+import type http from 'node:http';
+
+/** Where `listen()` ended up listening. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+  url: string;
+}
+
+export interface LoadBalancer {
+  readonly server: http.Server;
+  listen(port?: number, host?: string): Promise<ListenAddress>;
+  close(): Promise<void>;
+  /** Step 4 and later: the admin API. */
+  listenAdmin?(port?: number, host?: string): Promise<ListenAddress>;
+}
+
+/** One finished request; `attempts` and `tries` exist from step 3 on. */
+export interface RequestLogEntry {
+  method: string;
+  url: string;
+  backend: string;
+  status: number;
+  durationMs: number;
+  attempts?: number;
+  tries?: number;
+}
+
+/** A change of a backend's health (step 4 and later). */
+export interface HealthEvent {
+  backend: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** Every option the CLI may pass; a step ignores those it does not know yet. */
+export interface BalancerOptions {
+  backends: readonly string[];
+  onRequest?: (entry: RequestLogEntry) => void;
+  maxRetries?: number;
+  maxAttempts?: number;
+  healthCheck?: { mode?: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
+  onHealthChange?: (event: HealthEvent) => void;
+}
+
+/** What `import('steps/<folder>/index.ts')` gives the tools. */
+export interface StepModule {
+  createLoadBalancer(options: BalancerOptions): LoadBalancer;
+}
