@@ -2,6 +2,9 @@
  * The curriculum: the one list of steps. The README table, the tests' failure messages, the starter
  * generator, the CLI and `npm run check` all read it, so they cannot drift apart.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
 export interface Step {
   /** Also the filter a learner types: `npm test -- step2`. */
   id: `step${number}`;
@@ -54,9 +57,15 @@ export const STEPS: readonly Step[] = [
   },
 ];
 
+/** The step for `step3`, `3` or 3; undefined if there is no such step. */
 export function findStep(idOrNumber: string | number): Step | undefined {
-  const id = typeof idOrNumber === 'number' ? `step${idOrNumber}` : idOrNumber;
+  const id = /^\d+$/.test(String(idOrNumber)) ? `step${idOrNumber}` : idOrNumber;
   return STEPS.find((step) => step.id === id);
+}
+
+/** The steps whose folder exists under `root`/steps (a take-home repository may ship only some). */
+export function installedSteps(root: string): Step[] {
+  return STEPS.filter((step) => existsSync(path.join(root, 'steps', step.folder)));
 }
 
 /** `docs/step1-naive-forwarding.md`: where a learner reads about `step`. */

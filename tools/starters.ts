@@ -61,6 +61,14 @@ export function starterFromSolution(source: string, step: Step, file: string): s
   return stubs > 0 ? withNotImplementedImport(out.join('\n'), file) : out.join('\n');
 }
 
+/** The solution as a reader wants it: the exercise markers (and `#starter` lines) removed, the code kept. */
+export function withoutMarkers(source: string): string {
+  return source
+    .split('\n')
+    .filter((line) => !REGION_START.test(line) && !REGION_END.test(line) && !STARTER_LINE.test(line))
+    .join('\n');
+}
+
 /** A string literal in the house style: single quotes unless the text contains one. */
 function quote(text: string): string {
   return text.includes("'") ? JSON.stringify(text) : `'${text.replaceAll('\\', '\\\\')}'`;
@@ -87,8 +95,8 @@ function withNotImplementedImport(text: string, file: string): string {
   return lines.join('\n');
 }
 
-/** Every file of a step's solution, as paths relative to the step folder. */
-function filesOf(dir: string): string[] {
+/** Every file below `dir`, as paths relative to it. */
+export function filesOf(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
@@ -96,8 +104,8 @@ function filesOf(dir: string): string[] {
 }
 
 /** The starter files `step` should have: relative path → content. */
-export function expectedStarter(step: Step): Map<string, string> {
-  const solutionDir = path.join(ROOT, 'solutions', step.folder);
+export function expectedStarter(step: Step, root = ROOT): Map<string, string> {
+  const solutionDir = path.join(root, 'solutions', step.folder);
   const files = new Map<string, string>();
   for (const file of filesOf(solutionDir)) {
     const source = readFileSync(path.join(solutionDir, file), 'utf8');

@@ -37,7 +37,7 @@ export interface VitestRun {
  * `npx vitest run <args>` with a JSON report. With `echo`, vitest's own progress is shown too;
  * otherwise its output is swallowed (the report is what we read).
  */
-export async function runVitest(args: readonly string[], { echo = false } = {}): Promise<VitestRun> {
+export async function runVitest(args: readonly string[], { echo = false, cwd = process.cwd() } = {}): Promise<VitestRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lb-vitest-'));
   const outputFile = path.join(dir, 'report.json');
   const reporters = echo ? ['--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`] : ['--reporter=json', `--outputFile=${outputFile}`];
@@ -45,6 +45,7 @@ export async function runVitest(args: readonly string[], { echo = false } = {}):
     let stderr = '';
     const exitCode = await new Promise<number>((resolve, reject) => {
       const child = spawn('npx', ['vitest', 'run', ...args, ...reporters], {
+        cwd,
         stdio: ['ignore', echo ? 'inherit' : 'ignore', echo ? 'inherit' : 'pipe'],
         env: { ...process.env, CI: 'true' },
       });
