@@ -8,10 +8,13 @@
  */
 import { parseArgs } from 'node:util';
 import type { HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
-import { STEPS, findStep, type Step } from './curriculum.js';
+import { ROOT, UsageError } from './command.js';
+import { findStep, installedSteps, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
 
+/** A take-home copy may ship only some steps; the CLI offers those. */
+const STEPS = installedSteps(ROOT);
 const LATEST = STEPS[STEPS.length - 1];
 
 const USAGE = `usage: npm start -- [options]
@@ -41,9 +44,6 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-/** A command-line mistake: reported in one line plus the usage, exit status 2. */
-class UsageError extends Error {}
-
 export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   let values;
   try {
@@ -71,8 +71,8 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   }
   if (values.help) return 'help';
 
-  const step = findStep(Number(values.step));
-  if (!step) throw new UsageError(`--step must be one of ${STEPS.map((s) => s.number).join(', ')}, got ${values.step}`);
+  const step = findStep(values.step);
+  if (!step || !STEPS.includes(step)) throw new UsageError(`--step must be one of ${STEPS.map((s) => s.number).join(', ')}, got ${values.step}`);
   if (values.from !== 'solutions' && values.from !== 'steps') throw new UsageError(`--from must be solutions or steps, got ${values.from}`);
   const backends = values.backends?.split(',').map((url) => url.trim()).filter((url) => url !== '');
   if (backends && backends.length === 0) throw new UsageError('--backends needs at least one URL');

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STEPS } from './curriculum.js';
-import { filesOf, withoutMarkers } from './starters.js';
+import { filesOf } from './files.js';
+import { withoutMarkers } from './starters.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 
 const HELP = `usage: npm run diff -- <step> [--new]

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chapterOf, installedSteps, type Step } from './curriculum.js';
-import { filesOf } from './starters.js';
+import { filesOf } from './files.js';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
 import { shippedStarter } from './starter-source.js';
 import { runVitest, type AssertionResult, type Report } from './vitest-json.js';
@@ -38,9 +38,9 @@ export function progressOf(step: Step, tests: readonly AssertionResult[], untouc
 }
 
 /** True while steps/<folder> is exactly the shipped starter. */
-export function isUntouched(step: Step, root: string): boolean {
+export async function isUntouched(step: Step, root: string): Promise<boolean> {
   const dir = path.join(root, 'steps', step.folder);
-  const shipped = shippedStarter(step, root);
+  const shipped = await shippedStarter(step, root);
   const present = filesOf(dir);
   return present.length === shipped.size && present.every((file) => shipped.get(file) === readFileSync(path.join(dir, file), 'utf8'));
 }
@@ -98,10 +98,11 @@ export const progress: Command = async (argv, io) => {
   } finally {
     stop();
   }
-  const rows = chosen.map((step) => {
+  const rows: StepProgress[] = [];
+  for (const step of chosen) {
     const file = report.testResults.find((result) => path.basename(result.name) === `${step.folder}.test.ts`);
-    return progressOf(step, file?.assertionResults ?? [], isUntouched(step, io.root));
-  });
+    rows.push(progressOf(step, file?.assertionResults ?? [], await isUntouched(step, io.root)));
+  }
   for (const line of renderTable(rows, io.isTTY)) io.out(line);
   io.out('');
   io.out(nextAction(rows));

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 import { shippedStarter } from './starter-source.js';
-import { filesOf } from './starters.js';
+import { filesOf } from './files.js';
 
 const HELP = `usage: npm run reset -- <step> [--yes]
 Restores a step's starter (e.g. step3, or 3), discarding your changes in that step's folder.
@@ -23,7 +23,7 @@ export const reset: Command = async (argv, io) => {
     io.err(io.isTTY ? 'reset: nothing changed' : 'reset: nothing changed (not a terminal: pass --yes to confirm)');
     return 1;
   }
-  const starter = shippedStarter(step, io.root);
+  const starter = await shippedStarter(step, io.root);
   for (const file of filesOf(dir)) if (!starter.has(file)) rmSync(path.join(dir, file));
   for (const [file, content] of starter) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

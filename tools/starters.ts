@@ -3,8 +3,8 @@
  *
  * A solution marks the code a learner writes:
  *
- *     // #region exercise(step1): forward the inbound request with http-proxy's web() method
- *     this.#proxy.web(inbound, res, { target: backend });
+ *     // #region exercise(step9): return the larger of a and b
+ *     return a > b ? a : b;
  *     // #endregion
  *
  * In the starter the region becomes a TODO plus a stub that throws NotImplementedError with the same
@@ -15,9 +15,10 @@
  *
  * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/sync.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Step } from './curriculum.js';
+import { filesOf } from './files.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
@@ -93,14 +94,6 @@ function withNotImplementedImport(text: string, file: string): string {
   const lastImport = lines.findLastIndex((line) => line.startsWith('import '));
   lines.splice(lastImport + 1, 0, `import { NotImplementedError } from '${from}';`);
   return lines.join('\n');
-}
-
-/** Every file below `dir`, as paths relative to it. */
-export function filesOf(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .sort();
 }
 
 /** The starter files `step` should have: relative path → content. */

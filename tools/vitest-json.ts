@@ -47,7 +47,9 @@ export async function runVitest(args: readonly string[], { echo = false, cwd = p
       const child = spawn('npx', ['vitest', 'run', ...args, ...reporters], {
         cwd,
         stdio: ['ignore', echo ? 'inherit' : 'ignore', echo ? 'inherit' : 'pipe'],
-        env: { ...process.env, CI: 'true' },
+        // CI=true: run once, no watch mode. Without our own VITEST* variables: when a test runs vitest
+        // (the take-home test does), the inner run must not believe it is one of the outer run's workers.
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST'))), CI: 'true' },
       });
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);

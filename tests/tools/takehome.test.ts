@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judgeStarter } from '../../tools/check.js';
+import { UsageError } from '../../tools/command.js';
+import { STEPS } from '../../tools/curriculum.js';
+import { filesOf } from '../../tools/files.js';
+import { takehome } from '../../tools/takehome.js';
+import { runVitest } from '../../tools/vitest-json.js';
+import { REPO, captureIO, linkNodeModules, tempDir } from '../helpers/command-io.js';
+
+/** Every line the candidate should write for `step` (inside its exercise regions), long enough to be telling. */
+function solutionLines(step: (typeof STEPS)[number]): string[] {
+  const lines: string[] = [];
+  const dir = path.join(REPO, 'solutions', step.folder);
+  for (const file of filesOf(dir)) {
+    let inside = false;
+    for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      if (/\/\/ #region exercise/.test(line)) inside = true;
+      else if (/\/\/ #endregion/.test(line)) inside = false;
+      else if (inside && !/\/\/ #starter/.test(line) && line.trim().length >= 20) lines.push(line.trim());
+    }
+  }
+  return lines;
+}
+
+describe('npm run takehome', () => {
+  it('writes a candidate repository without solution code, in one commit', { timeout: 20_000 }, async () => {
+    const dir = path.join(tempDir('takehome'), 'candidate');
+    const io = captureIO(REPO);
+
+    expect(await takehome([dir, '--step', '1'], io)).toBe(0);
+
+    expect(readdirSync(path.join(dir, 'steps'))).toEqual(['step1-naive-forwarding']);
+    expect(existsSync(path.join(dir, 'solutions')), 'no solutions/ folder').toBe(false);
+    expect(existsSync(path.join(dir, 'docs/interviewing.md')), 'the interviewer guide stays with the interviewer').toBe(false);
+    const files = filesOf(dir).filter((file) => !file.startsWith('.git/'));
+    const text = files.map((file) => readFileSync(path.join(dir, file), 'utf8')).join('\n');
+    expect(solutionLines(STEPS[0]).length, 'the check below must have lines to look for').toBeGreaterThan(3);
+    const leaked = solutionLines(STEPS[0]).filter((line) => text.includes(line));
+    expect(leaked, 'no line of solution code may appear in the candidate repository').toEqual([]);
+    expect(text).not.toMatch(/#region exercise|#starter/);
+    expect(execFileSync('git', ['rev-list', '--count', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim(), 'a fresh history of one commit').toBe('1');
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts).not.toHaveProperty('test:solutions');
+
+    linkNodeModules(dir);
+    const { report } = await runVitest(['--project', 'learner', 'step1'], { cwd: dir });
+    const file = report.testResults.find((result) => result.name.endsWith('step1-naive-forwarding.test.ts'));
+    expect(judgeStarter(STEPS[0], file).map((verdict) => verdict.detail ?? 'ok'), 'npm test -- step1 runs there and fails with NotImplemented: step1').toEqual(['ok']);
+  });
+
+  it('refuses a non-empty directory and unknown steps, and has --help', async () => {
+    const io = captureIO(REPO);
+    expect(await takehome(['--help'], io)).toBe(0);
+    await expect(takehome([REPO], io)).rejects.toThrow(UsageError);
+    await expect(takehome([path.join(tempDir('takehome'), 'x'), '--step', '7'], io)).rejects.toThrow(UsageError);
+    await expect(takehome([path.join(tempDir('takehome'), 'x')], io)).rejects.toThrow(UsageError);
+    await expect(takehome([], io)).rejects.toThrow(UsageError);
+  });
+});
