@@ -191,11 +191,12 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         await lb.close();
         const probesAtClose = probed.count('/healthz');
         expect(timers(), say('close() must clear every health-check timer')).toBeLessThanOrEqual(before);
-        // A second balancer with the same interval is our clock: after it probed 4 times, a leaked timer would have fired.
+        // A second balancer with the same interval is our clock: while it probes 8 times, a leaked loop would too.
         const { lb: witness } = await startBalancer(step, { backends: [control.url], healthCheck: { ...FAST, intervalMs: 5 } });
-        await expect.poll(() => control.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(4);
+        await expect.poll(() => control.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(8);
         await witness.close();
-        expect(probed.count('/healthz'), say('no probe may be sent after close()')).toBe(probesAtClose);
+        // One probe may have been on the wire when close() aborted it, and arrive just after we counted.
+        expect(probed.count('/healthz') - probesAtClose, say('no probe may be sent after close()')).toBeLessThanOrEqual(1);
       });
     });
 
