@@ -5,7 +5,7 @@ import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';
-import { rawExchange, rawRequest } from '../helpers/raw-http.js';
+import { rawExchange, rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 
 /** The options every step accepts, as step 1 defines them. */
@@ -203,10 +203,7 @@ export function naiveForwarding(
       backend.queue(answer({ delayMs: 50 }));
       const { url, http: client } = await startBalancer(step, { backends: [backend.url] });
 
-      const { hostname, port } = new URL(url);
-      const req = http.request({ hostname, port, path: '/', agent: false });
-      req.on('error', () => {}); // we abort it ourselves
-      req.end();
+      const req = requestToAbandon(url, '/');
       await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend') }).toBe(1);
       req.destroy();
 

@@ -6,7 +6,7 @@ import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';
-import { rawRequest } from '../helpers/raw-http.js';
+import { rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike, RoundRobinModule } from './round-robin.js';
 
@@ -170,10 +170,7 @@ export function retries(target: Target<unknown> & { module: RetriesModule }): vo
         const clock = controlledSleep({ autoResolve: false });
         const { url, http: client } = await startBalancer(step, { backends: [backend.url], sleep: clock.sleep });
 
-        const { hostname, port } = new URL(url);
-        const req = http.request({ hostname, port, path: '/gone', agent: false });
-        req.on('error', () => {}); // we hang up ourselves
-        req.end();
+        const req = requestToAbandon(url, '/gone');
         await expect.poll(() => clock.waits.length, { message: say('the balancer should pause before retrying') }).toBe(1);
         req.destroy();
 

@@ -53,3 +53,12 @@ export function rawExchange(baseUrl: string, bytes: string): Promise<string> {
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
   });
 }
+
+/** Sends `GET path` and returns the request, so that the test can hang up (`req.destroy()`) when it chooses. */
+export function requestToAbandon(baseUrl: string, path: string): http.ClientRequest {
+  const { hostname, port } = new URL(baseUrl);
+  const req = http.request({ hostname, port, path, agent: false });
+  req.on('error', () => {}); // the test hangs up on purpose
+  req.end();
+  return req;
+}
