@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   print(verdicts.at(-1)!);
 
   console.log('\n== starters (steps/) against their own and earlier steps ==');
-  const learner = await runVitest(['--project', 'learner']);
+  const learner = await runVitest(['--project', 'learner', ...STEPS.map((step) => `tests/${step.folder}.test.ts`)]);
   for (const step of STEPS) {
     for (const verdict of judgeStarter(step, fileOf(learner.report, step))) {
       print(verdict);
