@@ -5,6 +5,7 @@ import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { because } from '../helpers/learner-messages.js';
+import { failOnNotImplemented } from '../helpers/not-implemented.js';
 import { rawExchange, rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 
@@ -88,9 +89,17 @@ export function naiveForwarding(
 
       req.write(first);
       // A buffering proxy would wait for the whole body; a streaming one passes the first MiB on now.
-      await expect
+      const bytesArrive = expect
         .poll(() => backend.bytesReceived, { timeout: 2_000, message: say('the backend should see body bytes before the client has sent them all (stream, do not buffer a large body)') })
         .toBeGreaterThan(0);
+      // An answer before the body was passed on (a starter's 501, say) fails the test at once.
+      const answeredEarly = response.then(async (res) => {
+        const text = (await res.toArray()).join('');
+        failOnNotImplemented(res.statusCode ?? 0, text);
+        throw new Error(say(`the balancer answered ${res.statusCode} before passing the body on`));
+      });
+      answeredEarly.catch(() => {}); // it only matters when it wins the race below
+      await Promise.race([bytesArrive, answeredEarly]);
       req.end(rest);
 
       expect((await response).statusCode).toBe(200);
