@@ -8,7 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
-import { ROOT, UsageError } from './command.js';
+import { UsageError } from './command.js';
+import { ROOT } from './files.js';
 import { findStep, installedSteps, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend } from './demo-backends.js';
 import { createLineLog } from './request-log.js';

@@ -3,13 +3,10 @@
  * terminal, how a usage mistake ends (one line, exit status 2), and how a step is named on the
  * command line. Each command exports `run(argv, io)` so tests can call it on a temporary copy.
  */
-import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { findStep, installedSteps, type Step } from './curriculum.js';
-
-/** The repository the tools belong to. */
-export const ROOT = path.resolve(import.meta.dirname, '..');
+import { ROOT } from './files.js';
 
 /** A command-line mistake: reported as one line plus a pointer to --help, exit status 2. */
 export class UsageError extends Error {}

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT } from './files.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const SNIPPET = /<!-- solution: (\S+) -->\s*```\w*\n([\s\S]*?)```/g;
 
 export function snippetDrift(): string[] {

@@ -1,6 +1,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
+/** The repository the tools belong to. */
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
 /** Every file below `dir`, as sorted paths relative to it. */
 export function filesOf(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -2,8 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { STEPS, chapterOf } from './curriculum.js';
+import { ROOT } from './files.js';
 
-const README = path.resolve(import.meta.dirname, '..', 'README.md');
+const README = path.join(ROOT, 'README.md');
 const START = '<!-- steps:start (generated from tools/curriculum.ts by npm run sync) -->';
 const END = '<!-- steps:end -->';
 

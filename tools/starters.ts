@@ -18,9 +18,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Step } from './curriculum.js';
-import { filesOf } from './files.js';
+import { ROOT, filesOf } from './files.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
 const REGION_END = /^\s*\/\/ #endregion\s*$/;
 const STARTER_LINE = /^\s*\/\/ #starter(?: (.*))?$/;

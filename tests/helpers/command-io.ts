@@ -1,11 +1,12 @@
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 import type { IO } from '../../tools/command.js';
+import { ROOT } from '../../tools/files.js';
 
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** This repository. */
+export const REPO = ROOT;
 
 /** An IO for a command under test: collects what it prints and answers its question with `answer`. */
 export function captureIO(root: string, { answer = false, isTTY = false } = {}): IO & { stdout: string[]; stderr: string[] } {
