@@ -45,14 +45,14 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
     for (;;) {
       ctx.tries += 1;
       const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
-      if (ctx.clientGone.aborted) return; // a client that left says nothing about the backend
       if (outcome.ok) {
-        // #region exercise(step4): report the response status to the passive checks with health.reportResponse()
-        health.reportResponse(backend, ctx.res.statusCode);
+        // #region exercise(step4): if the response finished (res.writableFinished), report its status to the passive checks with health.reportResponse()
+        if (ctx.res.writableFinished) health.reportResponse(backend, ctx.res.statusCode);
         // #starter
         // #endregion
         return;
       }
+      if (ctx.clientGone.aborted) return; // a client that left says nothing about the backend
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
         // #region exercise(step4): report this failure to the passive checks with health.reportFailure()
         health.reportFailure(backend, describe(outcome.error));

@@ -45,11 +45,11 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
     for (;;) {
       ctx.tries += 1;
       const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
-      if (ctx.clientGone.aborted) return; // a client that left says nothing about the backend
       if (outcome.ok) {
-        // TODO(step4): report the response status to the passive checks with health.reportResponse()
+        // TODO(step4): if the response finished (res.writableFinished), report its status to the passive checks with health.reportResponse()
         return;
       }
+      if (ctx.clientGone.aborted) return; // a client that left says nothing about the backend
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
         // TODO(step4): report this failure to the passive checks with health.reportFailure()
         return sendError(ctx.res, outcome.error);
