@@ -8,7 +8,7 @@
  * Numbers depend on the machine; compare rows of one run, not runs of different machines.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,17 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time the balancer process spent per request, in µs: steadier than requests/s on a busy machine. */
+  cpuPerRequest: number | undefined;
+}
+
+/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the name in
+  // field 2 may contain spaces, so count from the closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')')[1].trim().split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Starts `tools/bench-target.ts` and resolves with the URL it announces (gives up after 15 s). */
@@ -89,15 +100,18 @@ http {
   };
 }
 
-async function measure(target: string, url: string, seconds: number, connections: number): Promise<Row> {
+async function measure(target: string, url: string, seconds: number, connections: number, pid?: number): Promise<Row> {
   await autocannon({ url, connections, duration: 1 }); // warm-up: JIT, connection pools
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon({ url, connections, duration: seconds });
+  const cpuAfter = cpuMs(pid);
   return {
     target,
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    cpuPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total),
   };
 }
 
@@ -139,7 +153,7 @@ async function main(): Promise<void> {
         }
       } else {
         const { url, child } = await startTarget([target, backend.url]);
-        rows.push(await measure(target, url, seconds, connections));
+        rows.push(await measure(target, url, seconds, connections, child.pid));
         child.kill();
       }
       console.log(`measured ${rows.at(-1)?.target ?? target}`);
@@ -149,9 +163,11 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${connections} connections, ${seconds} s per target, small GET responses\n`);
-  console.log('| target | requests/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const row of rows) console.log(`| ${row.target} | ${row.requestsPerSecond} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+  console.log('| target | requests/s | p50 ms | p99 ms | errors | balancer CPU µs/request |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    console.log(`| ${row.target} | ${row.requestsPerSecond} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.cpuPerRequest ?? '–'} |`);
+  }
 }
 
 await main();
