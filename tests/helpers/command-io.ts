@@ -1,9 +1,11 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import type { IO } from '../../tools/command.js';
+import { STEPS } from '../../tools/curriculum.js';
 import { ROOT } from '../../tools/files.js';
+import { expectedStarter } from '../../tools/starters.js';
 
 /** This repository. */
 export const REPO = ROOT;
@@ -22,11 +24,25 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A temporary copy of parts of this repository (e.g. steps, solutions, docs), removed after the test. */
+/**
+ * A temporary copy of parts of this repository (e.g. steps, solutions, docs), removed after the test.
+ * `steps` gets the shipped starters, not whatever a learner has written there, so the tool tests
+ * pass the same before and after you work on a step.
+ */
 export function copyOfRepo(...parts: string[]): string {
   const dir = tempDir('repo');
-  for (const part of parts) cpSync(path.join(REPO, part), path.join(dir, part), { recursive: true });
+  for (const part of parts) {
+    if (part !== 'steps') cpSync(path.join(REPO, part), path.join(dir, part), { recursive: true });
+    else for (const step of STEPS) writeFiles(path.join(dir, 'steps', step.folder), expectedStarter(step, REPO));
+  }
   return dir;
+}
+
+function writeFiles(dir: string, files: ReadonlyMap<string, string>): void {
+  for (const [file, content] of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
 }
 
 /** Lets a generated repository use this one's installed packages instead of running npm install. */
