@@ -89,7 +89,12 @@ export class HealthChecker {
   /** Starts the probe loops: one per backend, so backends are probed concurrently but never twice at once. */
   start(): void {
     if (!this.#active) return;
-    for (const backend of this.#pool.backends) void this.#probeLoop(backend, this.#active);
+    for (const backend of this.#pool.backends) {
+      // A bug in the health checks must not take the traffic down with it: warn, and stop probing.
+      this.#probeLoop(backend, this.#active).catch((err: Error) => {
+        process.emitWarning(`active health checks of ${backend.url.origin} stopped: ${err.message}`);
+      });
+    }
   }
 
   /** Stops every timer and probe in flight. */
