@@ -8,13 +8,12 @@
  *
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { STEPS, type Step } from './curriculum.js';
+import { STEPS, testFileOf, type Step } from './curriculum.js';
 import { snippetDrift } from './doc-snippets.js';
 import { readmeDrift } from './readme-table.js';
 import { starterDrift } from './starters.js';
-import { runVitest, type AssertionResult, type FileResult, type Report } from './vitest-json.js';
+import { isOwnTest, resultsOf, runVitest, type FileResult } from './vitest-json.js';
 
 interface Verdict {
   name: string;
@@ -22,23 +21,15 @@ interface Verdict {
   detail?: string;
 }
 
-/** The test file that belongs to `step`, e.g. tests/step2-round-robin.test.ts. */
-function fileOf(report: Report, step: Step): FileResult | undefined {
-  return report.testResults.find((file) => path.basename(file.name) === `${step.folder}.test.ts`);
-}
-
-/** Own tests sit under `stepN: …`; earlier steps' checks under `stepK regression (on stepN): …`. */
-const isOwn = (step: Step) => (test: AssertionResult) => test.ancestorTitles[0]?.startsWith(`${step.id}:`) ?? false;
-
 /** Proves what a starter must do: load, keep earlier behaviour, fail its own tests with NotImplemented. */
 export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[] {
   const name = `starter ${step.id}`;
-  if (!file) return [{ name, ok: false, detail: `no test file tests/${step.folder}.test.ts` }];
+  if (!file) return [{ name, ok: false, detail: `no test file ${testFileOf(step)}` }];
   if (file.assertionResults.length === 0) {
     return [{ name, ok: false, detail: `the test file did not load: ${file.message.split('\n')[0]}` }];
   }
-  const own = file.assertionResults.filter(isOwn(step));
-  const earlier = file.assertionResults.filter((test) => !isOwn(step)(test));
+  const own = file.assertionResults.filter((test) => isOwnTest(step, test));
+  const earlier = file.assertionResults.filter((test) => !isOwnTest(step, test));
   const verdicts: Verdict[] = [];
   if (earlier.length > 0) {
     const broken = earlier.filter((test) => test.status !== 'passed');
@@ -91,9 +82,9 @@ async function main(): Promise<void> {
   print(verdicts.at(-1)!);
 
   console.log('\n== starters (steps/) against their own and earlier steps ==');
-  const learner = await runVitest(['--project', 'learner', ...STEPS.map((step) => `tests/${step.folder}.test.ts`)]);
+  const learner = await runVitest(['--project', 'learner', ...STEPS.map(testFileOf)]);
   for (const step of STEPS) {
-    for (const verdict of judgeStarter(step, fileOf(learner.report, step))) {
+    for (const verdict of judgeStarter(step, resultsOf(learner.report, step))) {
       print(verdict);
       verdicts.push(verdict);
     }

@@ -68,6 +68,11 @@ export function installedSteps(root: string): Step[] {
   return STEPS.filter((step) => existsSync(path.join(root, 'steps', step.folder)));
 }
 
+/** `tests/step1-naive-forwarding.test.ts`: the suite `npm test -- step1` runs. */
+export function testFileOf(step: Step): string {
+  return `tests/${step.folder}.test.ts`;
+}
+
 /** `docs/step1-naive-forwarding.md`: where a learner reads about `step`. */
 export function chapterOf(step: Step): string {
   return `docs/${step.folder}.md`;

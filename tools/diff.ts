@@ -4,11 +4,11 @@
  * Lines starting with - are yours (or the previous step's), + the reference's.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STEPS } from './curriculum.js';
-import { filesOf } from './files.js';
+import { filesOf, writeFiles } from './files.js';
 import { withoutMarkers } from './starters.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 
@@ -58,10 +58,7 @@ export const diff: Command = async (argv, io) => {
 };
 
 function copyWithoutMarkers(from: string, to: string): void {
-  for (const file of filesOf(from)) {
-    mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
-    writeFileSync(path.join(to, file), withoutMarkers(readFileSync(path.join(from, file), 'utf8')));
-  }
+  writeFiles(to, new Map(filesOf(from).map((file) => [file, withoutMarkers(readFileSync(path.join(from, file), 'utf8'))])));
 }
 
 if (import.meta.filename === process.argv[1]) await runAsProgram('diff', diff);

@@ -5,15 +5,15 @@
  *   1     Naive forwarding                       20/20     done
  *   2     Round robin, safe under concurrency    9/13      in progress
  *   3     Retries and failover, done safely      2/10      not started
- *   next: step 2 — run `npm test -- step2`, read docs/step2-round-robin.md
+ *   next: step 2 (Round robin, safe under concurrency) — run `npm test -- step2`, read docs/step2-round-robin.md
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chapterOf, installedSteps, type Step } from './curriculum.js';
+import { chapterOf, installedSteps, testFileOf, type Step } from './curriculum.js';
 import { filesOf } from './files.js';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
 import { shippedStarter } from './starter-source.js';
-import { runVitest, type AssertionResult, type Report } from './vitest-json.js';
+import { isOwnTest, resultsOf, runVitest, type AssertionResult, type Report } from './vitest-json.js';
 
 const HELP = `usage: npm run progress [-- step…]
 Runs each step's tests against your code in steps/ and prints a table of where you are, then
@@ -30,7 +30,7 @@ export interface StepProgress {
 
 /** Own tests are under `stepN: …`; the earlier steps' checks count toward done as well. */
 export function progressOf(step: Step, tests: readonly AssertionResult[], untouched: boolean): StepProgress {
-  const own = tests.filter((test) => test.ancestorTitles[0]?.startsWith(`${step.id}:`));
+  const own = tests.filter((test) => isOwnTest(step, test));
   const passed = own.filter((test) => test.status === 'passed').length;
   const allGreen = tests.length > 0 && tests.every((test) => test.status === 'passed');
   const state: StepState = allGreen ? 'done' : untouched ? 'not started' : 'in progress';
@@ -94,14 +94,13 @@ export const progress: Command = async (argv, io) => {
   const stop = startSpinner(io, `running the tests of ${chosen.map((step) => step.id).join(', ')} against steps/`);
   let report: Report;
   try {
-    ({ report } = await runVitest(['--project', 'learner', ...chosen.map((step) => `tests/${step.folder}.test.ts`)], { cwd: io.root }));
+    ({ report } = await runVitest(['--project', 'learner', ...chosen.map(testFileOf)], { cwd: io.root }));
   } finally {
     stop();
   }
   const rows: StepProgress[] = [];
   for (const step of chosen) {
-    const file = report.testResults.find((result) => path.basename(result.name) === `${step.folder}.test.ts`);
-    rows.push(progressOf(step, file?.assertionResults ?? [], await isUntouched(step, io.root)));
+    rows.push(progressOf(step, resultsOf(report, step)?.assertionResults ?? [], await isUntouched(step, io.root)));
   }
   for (const line of renderTable(rows, io.isTTY)) io.out(line);
   io.out('');

@@ -2,11 +2,11 @@
  * `npm run reset -- step3`: puts steps/step3… back to the starter as shipped, after asking.
  * Everything you changed or added in that folder is lost; other steps are left alone.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 import { shippedStarter } from './starter-source.js';
-import { filesOf } from './files.js';
+import { filesOf, writeFiles } from './files.js';
 
 const HELP = `usage: npm run reset -- <step> [--yes]
 Restores a step's starter (e.g. step3, or 3), discarding your changes in that step's folder.
@@ -25,10 +25,7 @@ export const reset: Command = async (argv, io) => {
   }
   const starter = await shippedStarter(step, io.root);
   for (const file of filesOf(dir)) if (!starter.has(file)) rmSync(path.join(dir, file));
-  for (const [file, content] of starter) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
+  writeFiles(dir, starter);
   io.out(`steps/${step.folder}/ is the starter again. Run \`npm test -- ${step.id}\` to see where to begin.`);
   return 0;
 };

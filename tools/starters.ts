@@ -15,10 +15,10 @@
  *
  * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/sync.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Step } from './curriculum.js';
-import { ROOT, filesOf } from './files.js';
+import { ROOT, filesOf, writeFiles } from './files.js';
 
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
 const REGION_END = /^\s*\/\/ #endregion\s*$/;
@@ -122,9 +122,5 @@ export function starterDrift(step: Step): string[] {
 
 /** Writes steps/<folder> from solutions/<folder>. */
 export function writeStarter(step: Step): void {
-  for (const [file, content] of expectedStarter(step)) {
-    const target = path.join(ROOT, 'steps', step.folder, file);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
-  }
+  writeFiles(path.join(ROOT, 'steps', step.folder), expectedStarter(step));
 }

@@ -10,9 +10,10 @@
  * steps' code is the codebase the candidate works in, as on a real team.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { STEPS, chapterOf, type Step } from './curriculum.js';
+import { STEPS, chapterOf, testFileOf, type Step } from './curriculum.js';
+import { writeFiles } from './files.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 import { expectedStarter } from './starters.js';
 
@@ -60,18 +61,15 @@ export const takehome: Command = async (argv, io) => {
 };
 
 function writeCandidate(root: string, target: string, step: Step): void {
-  const write = (file: string, content: string) => {
-    mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
-    writeFileSync(path.join(target, file), content);
-  };
+  const write = (file: string, content: string) => writeFiles(target, new Map([[file, content]]));
   const copy = (file: string) => cpSync(path.join(root, file), path.join(target, file), { recursive: true });
 
   for (const file of COPIED_AS_IS) copy(file);
   for (const file of CANDIDATE_TOOLS) copy(`tools/${file}`);
   copy('tests/helpers');
   copy('tests/behaviours');
-  for (const [file, content] of expectedStarter(step, root)) write(`steps/${step.folder}/${file}`, content);
-  copy(`tests/${step.folder}.test.ts`);
+  writeFiles(path.join(target, 'steps', step.folder), expectedStarter(step, root));
+  copy(testFileOf(step));
   // The earlier chapters explain the code the candidate starts from.
   for (const earlier of STEPS.filter((other) => other.number <= step.number)) copy(chapterOf(earlier));
   write('package.json', candidatePackageJson(root));

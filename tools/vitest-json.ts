@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { testFileOf, type Step } from './curriculum.js';
 
 export interface AssertionResult {
   ancestorTitles: string[];
@@ -26,6 +27,19 @@ export interface Report {
   numFailedTests: number;
   numTotalTests: number;
   testResults: FileResult[];
+}
+
+/** The results of `step`'s test file in a report. */
+export function resultsOf(report: Report, step: Step): FileResult | undefined {
+  return report.testResults.find((file) => path.basename(file.name) === path.basename(testFileOf(step)));
+}
+
+/**
+ * A step's own tests sit under `stepN: …`; the earlier steps' checks in its file sit under
+ * `stepK regression (on stepN): …` (see tests/helpers/suite.ts).
+ */
+export function isOwnTest(step: Step, test: AssertionResult): boolean {
+  return test.ancestorTitles[0]?.startsWith(`${step.id}:`) ?? false;
 }
 
 export interface VitestRun {
