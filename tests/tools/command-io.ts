@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+/** Helpers for the tests of the learner commands (tests/tools/): not shipped in a take-home copy. */
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import type { IO } from '../../tools/command.js';
 import { STEPS } from '../../tools/curriculum.js';
-import { ROOT } from '../../tools/files.js';
+import { ROOT, writeFiles } from '../../tools/files.js';
 import { expectedStarter } from '../../tools/starters.js';
 
 /** This repository. */
@@ -36,13 +37,6 @@ export function copyOfRepo(...parts: string[]): string {
     else for (const step of STEPS) writeFiles(path.join(dir, 'steps', step.folder), expectedStarter(step, REPO));
   }
   return dir;
-}
-
-function writeFiles(dir: string, files: ReadonlyMap<string, string>): void {
-  for (const [file, content] of files) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
 }
 
 /** Lets a generated repository use this one's installed packages instead of running npm install. */

@@ -6,7 +6,7 @@ import { diff } from '../../tools/diff.js';
 import { reset } from '../../tools/reset.js';
 import { expectedStarter } from '../../tools/starters.js';
 import { STEPS } from '../../tools/curriculum.js';
-import { captureIO, copyOfRepo, REPO } from '../helpers/command-io.js';
+import { captureIO, copyOfRepo, REPO } from './command-io.js';
 
 const step1 = STEPS[0];
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../tools/command.js';
 import { STEPS, chapterOf } from '../../tools/curriculum.js';
 import { hint, hintsOf } from '../../tools/hint.js';
-import { REPO, captureIO, copyOfRepo } from '../helpers/command-io.js';
+import { REPO, captureIO, copyOfRepo } from './command-io.js';
 
 describe('npm run hint', () => {
   it('reads the numbered hints of a chapter, joining continuation lines', () => {

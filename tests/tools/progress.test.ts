@@ -4,7 +4,7 @@ import { STEPS } from '../../tools/curriculum.js';
 import { nextAction, progress, progressOf, renderTable } from '../../tools/progress.js';
 import { takehome } from '../../tools/takehome.js';
 import type { AssertionResult } from '../../tools/vitest-json.js';
-import { REPO, captureIO, linkNodeModules, tempDir } from '../helpers/command-io.js';
+import { REPO, captureIO, linkNodeModules, tempDir } from './command-io.js';
 
 const [step1, step2] = STEPS;
 const result = (title: string, status: 'passed' | 'failed'): AssertionResult => ({ ancestorTitles: [title], title: 't', fullName: 't', status, failureMessages: [] });

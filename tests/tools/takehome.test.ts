@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { UsageError } from '../../tools/command.js';
 import { STEPS } from '../../tools/curriculum.js';
 import { filesOf } from '../../tools/files.js';
 import { takehome } from '../../tools/takehome.js';
-import { runVitest } from '../../tools/vitest-json.js';
-import { REPO, captureIO, linkNodeModules, tempDir } from '../helpers/command-io.js';
+import { resultsOf, runVitest } from '../../tools/vitest-json.js';
+import { REPO, captureIO, linkNodeModules, tempDir } from './command-io.js';
 
 /** Every line the candidate should write for `step` (inside its exercise regions), long enough to be telling. */
 function solutionLines(step: (typeof STEPS)[number]): string[] {
@@ -45,9 +45,11 @@ describe('npm run takehome', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts).not.toHaveProperty('test:solutions');
 
     linkNodeModules(dir);
+    // The candidate's own `npm run typecheck` must pass: no file may import something we left out.
+    const typecheck = spawnSync(path.join(REPO, 'node_modules/.bin/tsc'), ['--noEmit', '-p', dir], { encoding: 'utf8' });
+    expect(typecheck.stdout + typecheck.stderr, 'tsc in the candidate repository').toBe('');
     const { report } = await runVitest(['--project', 'learner', 'step1'], { cwd: dir });
-    const file = report.testResults.find((result) => result.name.endsWith('step1-naive-forwarding.test.ts'));
-    expect(judgeStarter(STEPS[0], file).map((verdict) => verdict.detail ?? 'ok'), 'npm test -- step1 runs there and fails with NotImplemented: step1').toEqual(['ok']);
+    expect(judgeStarter(STEPS[0], resultsOf(report, STEPS[0])).map((verdict) => verdict.detail ?? 'ok'), 'npm test -- step1 runs there and fails with NotImplemented: step1').toEqual(['ok']);
   });
 
   it('refuses a non-empty directory and unknown steps, and has --help', async () => {
