@@ -1,7 +1,8 @@
 /**
  * The maintainers' proof that the curriculum works, in both directions (CI runs it):
  *
- *   1. generated files are current: starters (tools/starters.ts), the README table, the docs' quoted code;
+ *   1. generated files are current: inherited solution files (tools/inheritance.ts), starters
+ *      (tools/starters.ts), the README table, the docs' quoted code;
  *   2. the whole suite passes against solutions/ (`npm run test:solutions`);
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
  *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks.
@@ -11,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { STEPS, testFileOf, type Step } from './curriculum.js';
 import { snippetDrift } from './doc-snippets.js';
+import { solutionDrift } from './inheritance.js';
 import { readmeDrift } from './readme-table.js';
 import { starterDrift } from './starters.js';
 import { isOwnTest, resultsOf, runVitest, type FileResult } from './vitest-json.js';
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   }
 
   const verdicts: Verdict[] = [
+    drifted('solutions inherit unchanged files from the step before (npm run sync)', STEPS.flatMap((step) => solutionDrift(step))),
     drifted('starters match their solutions (npm run sync)', STEPS.flatMap(starterDrift)),
     drifted('README step table matches tools/curriculum.ts (npm run sync)', readmeDrift()),
     drifted('code quoted in docs/ matches solutions/', snippetDrift()),

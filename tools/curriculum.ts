@@ -16,6 +16,13 @@ export interface Step {
   summary: string;
   difficulty: 'easy' | 'medium' | 'hard';
   minutes: number;
+  /**
+   * The solution files this step writes: the ones it adds and the ones whose code it changes. Every
+   * other file of solutions/<folder> is inherited: `npm run sync` copies it from the step before, with
+   * that step's exercise markers removed (tools/inheritance.ts). A fix to step 1's hop-by-hop.ts then
+   * reaches every later step with one command, and the diff between two steps is exactly the new concept.
+   */
+  owns: readonly string[];
 }
 
 export const STEPS: readonly Step[] = [
@@ -27,6 +34,7 @@ export const STEPS: readonly Step[] = [
     summary: 'A reverse proxy in front of one backend: forward, add X-Forwarded-*, answer 502 instead of crashing.',
     difficulty: 'easy',
     minutes: 45,
+    owns: ['backend-response.ts', 'backend-url.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'server-lifecycle.ts'],
   },
   {
     id: 'step2',
@@ -36,6 +44,7 @@ export const STEPS: readonly Step[] = [
     summary: 'Rotate over many backends with an atomic ticket counter, skip dead ones, and learn where races come from in Node.',
     difficulty: 'medium',
     minutes: 60,
+    owns: ['backend.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'load-balancer.ts', 'mutex.ts', 'server-pool.ts', 'shared-counter.ts'],
   },
   {
     id: 'step3',
@@ -45,6 +54,7 @@ export const STEPS: readonly Step[] = [
     summary: 'Retry a failing backend, then fail over — without replaying an empty body or charging a card twice.',
     difficulty: 'hard',
     minutes: 75,
+    owns: ['index.ts', 'load-balancer.ts', 'proxy.ts', 'request-body.ts', 'request-context.ts', 'retries.ts', 'retry-policy.ts', 'server-pool.ts'],
   },
   {
     id: 'step4',
@@ -54,6 +64,7 @@ export const STEPS: readonly Step[] = [
     summary: 'Probe backends on a timer, judge real traffic, eject and readmit — with the terms the right way round.',
     difficulty: 'hard',
     minutes: 90,
+    owns: ['admin-server.ts', 'backend-health.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'probes.ts', 'retries.ts'],
   },
 ];
 
@@ -71,6 +82,11 @@ export function installedSteps(root: string): Step[] {
 /** `tests/step1-naive-forwarding.test.ts`: the suite `npm test -- step1` runs. */
 export function testFileOf(step: Step): string {
   return `tests/${step.folder}.test.ts`;
+}
+
+/** The step before `step`, whose solution it inherits from; undefined for the first. */
+export function previousStep(step: Step): Step | undefined {
+  return STEPS.find((other) => other.number === step.number - 1);
 }
 
 /** `docs/step1-naive-forwarding.md`: where a learner reads about `step`. */

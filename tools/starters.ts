@@ -1,17 +1,19 @@
 /**
  * Generates each step's starter (steps/<folder>) from its reference solution (solutions/<folder>).
  *
- * A solution marks the code a learner writes:
+ * A solution marks the code a learner writes, numbered in the order the chapter asks for it:
  *
- *     // #region exercise(step9): return the larger of a and b
+ *     // #region exercise(step9, 1): return the larger of a and b
  *     return a > b ? a : b;
  *     // #endregion
  *
- * In the starter the region becomes a TODO plus a stub that throws NotImplementedError with the same
- * words, so a failing test says what to do next. Where throwing would break an earlier step's behaviour,
- * the region lists the starter's code instead, one `// #starter <line>` each (a bare `// #starter`
- * means "nothing yet"). Everything else is copied unchanged, so starter N is exactly solution N minus
- * the new concept.
+ * In the starter the region becomes `// TODO(step9) 1 of 2: …` plus a stub that throws
+ * NotImplementedError with the same words and the file's name, so a failing test says what to do next
+ * and where. Where throwing would break an earlier step's behaviour, the region lists the starter's code
+ * instead, one `// #starter <line>` each (a bare `// #starter` means "nothing yet"); `$TODO` in such a
+ * line stands for the NotImplementedError, for a placeholder that answers instead of throwing. Several
+ * regions may share a number when one task touches several places. Everything else is copied
+ * unchanged, so starter N is exactly solution N minus the new concept.
  *
  * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/sync.ts).
  */
@@ -20,14 +22,20 @@ import path from 'node:path';
 import type { Step } from './curriculum.js';
 import { ROOT, filesOf, writeFiles } from './files.js';
 
-const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+)\): (.+)$/;
+const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+), (\d+)\): (.+)$/;
 const REGION_END = /^\s*\/\/ #endregion\s*$/;
 const STARTER_LINE = /^\s*\/\/ #starter(?: (.*))?$/;
 
+/** How far along the starter is: `done` TODOs (by number) keep their solution code; `total` is the step's count. */
+export interface StarterStage {
+  total: number;
+  done?: number;
+}
+
 /** Turns one solution file into its starter text. Throws on malformed or foreign regions. */
-export function starterFromSolution(source: string, step: Step, file: string): string {
+export function starterFromSolution(source: string, step: Step, file: string, { total, done = 0 }: StarterStage): string {
   const out: string[] = [];
-  let region: { indent: string; task: string; starter: string[] } | undefined;
+  let region: { indent: string; number: number; task: string; starter: string[]; solution: string[] } | undefined;
   let stubs = 0;
 
   source.split('\n').forEach((line, index) => {
@@ -36,7 +44,9 @@ export function starterFromSolution(source: string, step: Step, file: string): s
     if (start) {
       if (region) throw new Error(`${where}: exercise regions cannot nest`);
       if (start[2] !== step.id) throw new Error(`${where}: a ${step.folder} solution may only mark ${step.id} exercises, found ${start[2]}`);
-      region = { indent: start[1], task: start[3].trim(), starter: [] };
+      const number = Number(start[3]);
+      if (number < 1 || number > total) throw new Error(`${where}: exercise ${number} is outside 1…${total}`);
+      region = { indent: start[1], number, task: start[4].trim(), starter: [], solution: [] };
       return;
     }
     if (!region) {
@@ -48,17 +58,38 @@ export function starterFromSolution(source: string, step: Step, file: string): s
       region.starter.push(starterLine[1] ?? '');
       return;
     }
-    if (!REGION_END.test(line)) return; // solution code: left out of the starter
-    out.push(`${region.indent}// TODO(${step.id}): ${region.task}`);
-    if (region.starter.length === 0) {
-      out.push(`${region.indent}throw new NotImplementedError(${quote(step.folder)}, ${quote(region.task)});`);
-      stubs += 1;
+    if (!REGION_END.test(line)) {
+      region.solution.push(line);
+      return;
     }
-    for (const code of region.starter.filter((text) => text !== '')) out.push(`${region.indent}${code}`);
+    if (region.number <= done) {
+      out.push(...region.solution);
+    } else {
+      const task = `TODO ${region.number} of ${total} in ${file}: ${region.task}`;
+      const stub = `new NotImplementedError(${quote(step.folder)}, ${quote(task)})`;
+      out.push(`${region.indent}// TODO(${step.id}) ${region.number} of ${total}: ${region.task}`);
+      if (region.starter.length === 0) out.push(`${region.indent}throw ${stub};`);
+      for (const code of region.starter.filter((text) => text !== '')) out.push(`${region.indent}${code.replaceAll('$TODO', stub)}`);
+      if (region.starter.length === 0 || region.starter.some((code) => code.includes('$TODO'))) stubs += 1;
+    }
     region = undefined;
   });
   if (region) throw new Error(`${file}: an exercise region is not closed with // #endregion`);
   return stubs > 0 ? withNotImplementedImport(out.join('\n'), file) : out.join('\n');
+}
+
+/** The numbers of the exercises marked in `sources`, checked to run 1, 2, … without gaps. */
+export function exerciseCount(sources: readonly string[]): number {
+  const numbers = new Set<number>();
+  for (const source of sources) {
+    for (const line of source.split('\n')) {
+      const start = REGION_START.exec(line);
+      if (start) numbers.add(Number(start[3]));
+    }
+  }
+  const sorted = [...numbers].sort((a, b) => a - b);
+  if (sorted.some((number, i) => number !== i + 1)) throw new Error(`exercises must be numbered 1, 2, … without gaps, found ${sorted.join(', ')}`);
+  return sorted.length;
 }
 
 /** The solution as a reader wants it: the exercise markers (and `#starter` lines) removed, the code kept. */
@@ -95,15 +126,23 @@ function withNotImplementedImport(text: string, file: string): string {
   return lines.join('\n');
 }
 
-/** The starter files `step` should have: relative path → content. */
-export function expectedStarter(step: Step, root = ROOT): Map<string, string> {
+/**
+ * The starter files `step` should have: relative path → content. With `done`, the first `done` TODOs
+ * are filled in: the states a learner passes through, for tools/walk.ts.
+ */
+export function expectedStarter(step: Step, root = ROOT, done = 0): Map<string, string> {
   const solutionDir = path.join(root, 'solutions', step.folder);
+  const sources = new Map(filesOf(solutionDir).map((file) => [file, readFileSync(path.join(solutionDir, file), 'utf8')]));
+  const total = exerciseCount([...sources.values()]);
   const files = new Map<string, string>();
-  for (const file of filesOf(solutionDir)) {
-    const source = readFileSync(path.join(solutionDir, file), 'utf8');
-    files.set(file, file.endsWith('.ts') ? starterFromSolution(source, step, file) : source);
-  }
+  for (const [file, source] of sources) files.set(file, file.endsWith('.ts') ? starterFromSolution(source, step, file, { total, done }) : source);
   return files;
+}
+
+/** How many TODOs `step`'s starter has. */
+export function todoCount(step: Step, root = ROOT): number {
+  const solutionDir = path.join(root, 'solutions', step.folder);
+  return exerciseCount(filesOf(solutionDir).map((file) => readFileSync(path.join(solutionDir, file), 'utf8')));
 }
 
 /** Describes how steps/<folder> differs from what its solution generates; empty when up to date. */

@@ -1,6 +1,7 @@
 /**
- * Generated files, in one place: the starters under steps/ (from solutions/, see starters.ts) and the
- * README's table of steps (from curriculum.ts, see readme-table.ts).
+ * Generated files, in one place: the solution files a step inherits from the step before (see
+ * inheritance.ts), the starters under steps/ (from solutions/, see starters.ts) and the README's table
+ * of steps (from curriculum.ts, see readme-table.ts).
  *
  *     npm run sync     rewrite them after editing a solution or the curriculum; commit the result
  *
@@ -8,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { STEPS } from './curriculum.js';
+import { writeInherited } from './inheritance.js';
 import { writeReadmeTable } from './readme-table.js';
 import { writeStarter } from './starters.js';
 
@@ -17,6 +19,10 @@ try {
   console.error(`sync: ${(err as Error).message}\nusage: npm run sync`);
   process.exit(2);
 }
-for (const step of STEPS) writeStarter(step);
+// In step order: step 3 inherits from step 2's solution as just written.
+for (const step of STEPS) {
+  writeInherited(step);
+  writeStarter(step);
+}
 writeReadmeTable();
-console.log(`sync: wrote ${STEPS.length} starter(s) under steps/ and the README step table`);
+console.log(`sync: wrote the inherited solution files and ${STEPS.length} starter(s) under steps/, and the README step table`);

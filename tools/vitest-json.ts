@@ -45,6 +45,8 @@ export function isOwnTest(step: Step, test: AssertionResult): boolean {
 export interface VitestRun {
   report: Report;
   exitCode: number;
+  /** Errors thrown outside any test (an uncaught exception in a socket callback, say): they fail the run, not a test. */
+  unhandledErrors: number;
 }
 
 /**
@@ -77,7 +79,8 @@ export async function runVitest(args: readonly string[], { echo = false, cwd = p
     } catch {
       throw new Error(`vitest ${args.join(' ')} exited ${exitCode} without a report:\n${stderr.slice(-2_000)}`);
     }
-    return { report: JSON.parse(text) as Report, exitCode };
+    const unhandled = /Vitest caught (\d+) unhandled error/.exec(stderr);
+    return { report: JSON.parse(text) as Report, exitCode, unhandledErrors: unhandled ? Number(unhandled[1]) : 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ export function sendError(res: ServerResponse, err: Error): void {
 /** 504 when the backend was too slow, 501 for a starter's TODO, 502 for every other backend failure. */
 export function statusFor(err: Error): number {
   const code = err instanceof LoadBalancerError ? err.code : undefined;
-  if (code === 'BACKEND_TIMEOUT') return 504;
+  if (code === 'BACKEND_TIMEOUT' || code === 'CONNECT_TIMEOUT') return 504;
   if (code === 'NOT_IMPLEMENTED') return 501;
   return 502;
 }

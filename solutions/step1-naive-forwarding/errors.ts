@@ -34,3 +34,10 @@ export class BackendTimeoutError extends LoadBalancerError {
     super('BACKEND_TIMEOUT', `the backend sent nothing for ${timeoutMs} ms`);
   }
 }
+
+/** The backend did not accept the connection in time. The client gets 504. */
+export class ConnectTimeoutError extends LoadBalancerError {
+  constructor(timeoutMs: number) {
+    super('CONNECT_TIMEOUT', `the backend did not accept a connection within ${timeoutMs} ms`);
+  }
+}

@@ -10,7 +10,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
  *   whatever the client sent: a client could otherwise claim to have used https.
  */
 export function addForwardedHeaders(outbound: ClientRequest, inbound: IncomingMessage): void {
-  // #region exercise(step1): set X-Forwarded-For (append the client address to any existing value), X-Forwarded-Proto and X-Forwarded-Host on the outbound request
+  // #region exercise(step1, 3): set X-Forwarded-For (append the client address to any existing value), X-Forwarded-Proto and X-Forwarded-Host on the outbound request
   const clientAddress = inbound.socket.remoteAddress ?? '';
   const earlier = inbound.headers['x-forwarded-for'];
   outbound.setHeader('x-forwarded-for', earlier ? `${earlier}, ${clientAddress}` : clientAddress);

@@ -1,16 +1,18 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
-import { InvalidOptionsError } from './errors.js';
 import { Proxy } from './proxy.js';
+import { closeServer, listen, type ListenAddress } from './server-lifecycle.js';
 
 /** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
 export interface LoadBalancerOptions {
   /** Base URLs of the backends, e.g. `http://127.0.0.1:9001`. Step 1 forwards everything to the first. */
   backends: readonly string[];
-  /** How long a backend may stay silent (no connection, no byte) before the client gets 504, in ms (default 30000). */
+  /** How long a connected backend may stay silent before the client gets 504, in ms (default 30000). */
   backendTimeoutMs?: number;
+  /** How long opening a connection to a backend may take before the client gets 504, in ms (default 5000). */
+  connectTimeoutMs?: number;
   /** Called once per finished or aborted request, after the response (default: nothing is called). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -26,14 +28,6 @@ export interface RequestLogEntry {
   durationMs: number;
 }
 
-/** Where `listen()` ended up listening. */
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** `http://host:port`, ready to use. */
-  url: string;
-}
-
 /** The contract every step exports, so tests, the CLI and later steps can drive any step. */
 export interface LoadBalancer {
   readonly server: http.Server;
@@ -45,7 +39,7 @@ export interface LoadBalancer {
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const backends = parseBackends(options.backends);
-  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000 });
+  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
   const { onRequest } = options;
 
   const server = http.createServer((inbound, res) => {
@@ -63,23 +57,11 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   return {
     server,
     listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
-    close: () => close(server, proxy),
+    close: async () => {
+      await closeServer(server);
+      proxy.close();
+    },
   };
-}
-
-/** Validates the backend list once, at construction, so a typo fails at start-up and not on the first request. */
-export function parseBackends(urls: readonly string[]): URL[] {
-  if (urls.length === 0) throw new InvalidOptionsError('at least one backend is required');
-  return urls.map((text) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new InvalidOptionsError(`not a valid backend URL: ${JSON.stringify(text)}`);
-    }
-    if (url.protocol !== 'http:') throw new InvalidOptionsError(`backend URL must start with http:// : ${text}`);
-    return url;
-  });
 }
 
 function logWhenDone(
@@ -98,25 +80,5 @@ function logWhenDone(
       status: res.headersSent ? res.statusCode : 0,
       durationMs: performance.now() - started,
     });
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<ListenAddress> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      resolve({ host: address.address, port: address.port, url: `http://${address.address}:${address.port}` });
-    });
-  });
-}
-
-function close(server: http.Server, proxy: Proxy): Promise<void> {
-  return new Promise((resolve) => {
-    // close() stops accepting but waits for open keep-alive connections; closing them makes it prompt.
-    server.close(() => resolve());
-    server.closeAllConnections();
-    proxy.close();
   });
 }

@@ -1,15 +1,9 @@
 import http from 'node:http';
 import httpProxy from 'http-proxy';
+import { watchBackendResponse } from './backend-response.js';
 import { sendError } from './error-response.js';
-import { BackendTimeoutError } from './errors.js';
-import { addForwardedHeaders } from './forwarded-headers.js';
 import { stripHopByHop } from './hop-by-hop.js';
-
-/** Settings for the proxy part of the balancer. */
-export interface ProxyOptions {
-  /** How long a backend may stay silent before the client gets 504, in ms. */
-  backendTimeoutMs: number;
-}
+import { prepareOutbound, type OutboundTimeouts } from './outbound-request.js';
 
 /**
  * Forwards requests to backends: our counterpart of Go's httputil.ReverseProxy, built on http-proxy.
@@ -23,24 +17,28 @@ export class Proxy {
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #proxy: httpProxy;
 
-  constructor(options: ProxyOptions) {
+  constructor(timeouts: OutboundTimeouts) {
     this.#proxy = httpProxy.createProxyServer({ agent: this.#agent });
     this.#proxy.on('proxyReq', (outbound, inbound) => {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
       try {
-        prepareOutbound(outbound, inbound, options);
+        prepareOutbound(outbound, inbound, timeouts);
       } catch (err) {
         outbound.destroy(err as Error);
       }
     });
     this.#proxy.on('proxyRes', (backendRes, _inbound, res) => watchBackendResponse(backendRes, res));
-    // #region exercise(step1): handle http-proxy's 'error' event by answering the client through sendError() — without a listener, the first refused connection crashes the whole process
+    // #region exercise(step1, 2): answer http-proxy's 'error' event with sendError(res, err), so that the client gets 502 or 504 — the placeholder below only keeps the process alive
     this.#proxy.on('error', (err, _inbound, res) => {
       // For plain HTTP requests `res` is the ServerResponse (it is a Socket only for WebSocket upgrades).
       if (res instanceof http.ServerResponse) sendError(res, err);
     });
-    // #starter
+    // #starter // A placeholder. Without any 'error' listener Node throws the event's error, and the first
+    // #starter // refused connection kills the whole process (try it: delete these lines and run the tests).
+    // #starter this.#proxy.on('error', (_err, _inbound, res) => {
+    // #starter   if (res instanceof http.ServerResponse) sendError(res, $TODO);
+    // #starter });
     // #endregion
   }
 
@@ -52,7 +50,7 @@ export class Proxy {
     // Node has already answered `100 Continue` to the client, and with Expect set http-proxy skips its
     // 'proxyReq' event, which we need for the path, the X-Forwarded-* headers and the timeout.
     delete inbound.headers.expect;
-    // #region exercise(step1): forward the inbound request to the backend with http-proxy's web() method
+    // #region exercise(step1, 1): forward the inbound request to the backend with http-proxy's web() method
     this.#proxy.web(inbound, res, { target: backend });
     // #endregion
   }
@@ -61,25 +59,4 @@ export class Proxy {
   close(): void {
     this.#agent.destroy();
   }
-}
-
-/** Shapes the request to the backend before its first byte is written. */
-function prepareOutbound(outbound: http.ClientRequest, inbound: http.IncomingMessage, options: ProxyOptions): void {
-  // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
-  // A proxy should pass the request target on exactly as the client sent it.
-  outbound.path = inbound.url ?? '/';
-  addForwardedHeaders(outbound, inbound);
-  outbound.setTimeout(options.backendTimeoutMs, () => {
-    outbound.destroy(new BackendTimeoutError(options.backendTimeoutMs));
-  });
-}
-
-/**
- * Runs when the backend's status line and headers arrived, before http-proxy copies them to the client.
- * A backend that dies halfway through the body would otherwise leave the client waiting forever:
- * http-proxy pipes the body but never passes on the error.
- */
-function watchBackendResponse(backendRes: http.IncomingMessage, res: http.ServerResponse): void {
-  stripHopByHop(backendRes.headers);
-  backendRes.on('error', (err) => sendError(res, err));
 }

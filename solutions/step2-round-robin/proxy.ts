@@ -1,15 +1,9 @@
 import http from 'node:http';
 import httpProxy from 'http-proxy';
+import { watchBackendResponse } from './backend-response.js';
 import { sendError } from './error-response.js';
-import { BackendTimeoutError } from './errors.js';
-import { addForwardedHeaders } from './forwarded-headers.js';
 import { stripHopByHop } from './hop-by-hop.js';
-
-/** Settings for the proxy part of the balancer. */
-export interface ProxyOptions {
-  /** How long a backend may stay silent before the client gets 504, in ms. */
-  backendTimeoutMs: number;
-}
+import { prepareOutbound, type OutboundTimeouts } from './outbound-request.js';
 
 /**
  * Forwards requests to backends: our counterpart of Go's httputil.ReverseProxy, built on http-proxy.
@@ -23,13 +17,13 @@ export class Proxy {
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #proxy: httpProxy;
 
-  constructor(options: ProxyOptions) {
+  constructor(timeouts: OutboundTimeouts) {
     this.#proxy = httpProxy.createProxyServer({ agent: this.#agent });
     this.#proxy.on('proxyReq', (outbound, inbound) => {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
       try {
-        prepareOutbound(outbound, inbound, options);
+        prepareOutbound(outbound, inbound, timeouts);
       } catch (err) {
         outbound.destroy(err as Error);
       }
@@ -56,25 +50,4 @@ export class Proxy {
   close(): void {
     this.#agent.destroy();
   }
-}
-
-/** Shapes the request to the backend before its first byte is written. */
-function prepareOutbound(outbound: http.ClientRequest, inbound: http.IncomingMessage, options: ProxyOptions): void {
-  // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
-  // A proxy should pass the request target on exactly as the client sent it.
-  outbound.path = inbound.url ?? '/';
-  addForwardedHeaders(outbound, inbound);
-  outbound.setTimeout(options.backendTimeoutMs, () => {
-    outbound.destroy(new BackendTimeoutError(options.backendTimeoutMs));
-  });
-}
-
-/**
- * Runs when the backend's status line and headers arrived, before http-proxy copies them to the client.
- * A backend that dies halfway through the body would otherwise leave the client waiting forever:
- * http-proxy pipes the body but never passes on the error.
- */
-function watchBackendResponse(backendRes: http.IncomingMessage, res: http.ServerResponse): void {
-  stripHopByHop(backendRes.headers);
-  backendRes.on('error', (err) => sendError(res, err));
 }

@@ -1,10 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
-import { InvalidOptionsError, NoBackendAvailableError } from './errors.js';
+import { InvalidOptionsError } from './errors.js';
 import { Proxy } from './proxy.js';
+import { closeServer, listen, type ListenAddress } from './server-lifecycle.js';
 import { readRequestBody } from './request-body.js';
 import { RequestContext } from './request-context.js';
 import { forwardWithRetries, type RetryOptions } from './retries.js';
@@ -14,9 +15,9 @@ import { ServerPool } from './server-pool.js';
 export interface LoadBalancerOptions {
   /** Base URLs of the backends, e.g. `http://127.0.0.1:9001`, in rotation order. */
   backends: readonly string[];
-  /** How long a backend may stay silent (no connection, no byte) before the client gets 504, in ms (default 30000). */
+  /** How long a connected backend may stay silent before the client gets 504, in ms (default 30000). */
   backendTimeoutMs?: number;
-  /** How long opening a connection to a backend may take before the try counts as failed, in ms (default 5000). */
+  /** How long opening a connection to a backend may take before the try fails (retried in step 3), in ms (default 5000). */
   connectTimeoutMs?: number;
   /** Extra tries on the same backend after a connection failure (default 3, like the Go original). */
   maxRetries?: number;
@@ -47,14 +48,6 @@ export interface RequestLogEntry {
   durationMs: number;
 }
 
-/** Where `listen()` ended up listening. */
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** `http://host:port`, ready to use. */
-  url: string;
-}
-
 /** The contract every step exports, so tests, the CLI and later steps can drive any step. */
 export interface LoadBalancer {
   readonly server: http.Server;
@@ -83,37 +76,18 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
 
   async function handle(ctx: RequestContext): Promise<void> {
     const body = await readRequestBody(ctx.inbound, bodyLimit);
-    // #region exercise(step3): replace this single try with forwardWithRetries(ctx, pool, proxy, body, retry) from retries.ts
-    await forwardWithRetries(ctx, pool, proxy, body, retry);
-    // #starter const backend = pool.next();
-    // #starter if (!backend) return sendError(ctx.res, new NoBackendAvailableError());
-    // #starter ctx.backend = backend; // step 2's behaviour: one backend, one try
-    // #starter const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
-    // #starter if (!outcome.ok) sendError(ctx.res, outcome.error);
-    // #endregion
+    await forwardWithRetries(ctx, { pool, proxy }, body, retry);
   }
 
   return {
     server,
     pool,
     listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
-    close: () => close(server, proxy),
+    close: async () => {
+      await closeServer(server);
+      proxy.close();
+    },
   };
-}
-
-/** Validates the backend list once, at construction, so a typo fails at start-up and not on the first request. */
-export function parseBackends(urls: readonly string[]): URL[] {
-  if (urls.length === 0) throw new InvalidOptionsError('at least one backend is required');
-  return urls.map((text) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new InvalidOptionsError(`not a valid backend URL: ${JSON.stringify(text)}`);
-    }
-    if (url.protocol !== 'http:') throw new InvalidOptionsError(`backend URL must start with http:// : ${text}`);
-    return url;
-  });
 }
 
 /** Applies defaults to the retry settings and checks them once, at construction. */
@@ -147,25 +121,5 @@ function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) =>
       status: res.headersSent ? res.statusCode : 0,
       durationMs: performance.now() - started,
     });
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<ListenAddress> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address() as AddressInfo;
-      resolve({ host: address.address, port: address.port, url: `http://${address.address}:${address.port}` });
-    });
-  });
-}
-
-function close(server: http.Server, proxy: Proxy): Promise<void> {
-  return new Promise((resolve) => {
-    // close() stops accepting but waits for open keep-alive connections; closing them makes it prompt.
-    server.close(() => resolve());
-    server.closeAllConnections();
-    proxy.close();
   });
 }

@@ -14,6 +14,8 @@ export class RequestContext {
   tries = 0;
   /** The backend of the current attempt. */
   backend: Backend | undefined;
+  /** Every backend this request has tried, so failover picks a new one. */
+  readonly tried = new Set<Backend>();
   readonly #clientGone = new AbortController();
 
   constructor(
@@ -33,10 +35,11 @@ export class RequestContext {
 
   /** Moves the request to `backend`: one more attempt, and a fresh retry count for it. */
   startAttempt(backend: Backend): void {
-    // #region exercise(step3): count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend
+    // #region exercise(step3, 1): count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend as the current one and as tried
     this.attempts += 1;
     this.retries = 0;
     this.backend = backend;
+    this.tried.add(backend);
     // #endregion
   }
 }

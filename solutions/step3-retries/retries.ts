@@ -6,6 +6,12 @@ import type { RequestContext } from './request-context.js';
 import { mayRetry } from './retry-policy.js';
 import type { ServerPool } from './server-pool.js';
 
+/** The parts of the balancer a request moves through. */
+export interface Route {
+  pool: ServerPool;
+  proxy: Proxy;
+}
+
 /** How hard one request tries before the client gets 503. */
 export interface RetryOptions {
   /** Extra tries on the same backend after a connection failure. */
@@ -19,24 +25,27 @@ export interface RetryOptions {
 }
 
 /**
- * Tries a backend, retries it on connection failures, then fails over to the next alive backend:
+ * Tries a backend, retries it on connection failures, then fails over to the next alive backend it
+ * has not tried yet:
  *
  *     attempt 1: backend A — try, wait, retry, wait, retry … → mark A down
  *     attempt 2: backend B — try → answered
  *
- * Answers 503 when `maxAttempts` backends have failed or none is alive. A failure that must not be
- * retried (see retry-policy.ts) goes straight to the error path.
+ * Answers 503 when `maxAttempts` backends have failed or none is left. A failure that must not be
+ * retried (see retry-policy.ts) goes straight to the error path, and leaves the backend in rotation:
+ * one timeout or one reset POST is no proof that a backend is dead.
  */
-export async function forwardWithRetries(ctx: RequestContext, pool: ServerPool, proxy: Proxy, body: RequestBody, options: RetryOptions): Promise<void> {
-  // #region exercise(step3): loop over attempts (pool.next(), ctx.startAttempt) and tries (proxy.tryOnce, mayRetry, options.sleep with ctx.clientGone); mark a backend down when its retries run out; end with 503
+export async function forwardWithRetries(ctx: RequestContext, { pool, proxy }: Route, body: RequestBody, options: RetryOptions): Promise<void> {
+  // #region exercise(step3, 4): loop over attempts (pool.next(ctx.tried), ctx.startAttempt) and tries (count ctx.tries, proxy.tryOnce, mayRetry, options.sleep with ctx.clientGone); mark a backend down when its retries run out; end with 503
   while (ctx.attempts < options.maxAttempts) {
-    const backend = pool.next();
+    const backend = pool.next(ctx.tried);
     if (!backend) break;
     ctx.startAttempt(backend);
     for (;;) {
       ctx.tries += 1;
       const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
-      if (outcome.ok || ctx.clientGone.aborted) return;
+      if (outcome.kind === 'client-gone') return; // nobody is waiting for an answer any more
+      if (outcome.kind === 'answered') return;
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) return sendError(ctx.res, outcome.error);
       if (ctx.retries >= options.maxRetries) break;
       ctx.retries += 1;
@@ -50,5 +59,11 @@ export async function forwardWithRetries(ctx: RequestContext, pool: ServerPool, 
     backend.markAlive(false);
   }
   sendError(ctx.res, new NoBackendAvailableError());
+  // #starter // Step 2's behaviour until you write the loop: one backend, one try.
+  // #starter const backend = pool.next();
+  // #starter if (!backend) return sendError(ctx.res, new NoBackendAvailableError());
+  // #starter ctx.backend = backend;
+  // #starter const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
+  // #starter if (outcome.kind === 'failed') sendError(ctx.res, outcome.error);
   // #endregion
 }

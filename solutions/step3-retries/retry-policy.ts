@@ -20,7 +20,7 @@ export const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE'])
  * - `other`: anything else, such as a backend that accepted the request and then went silent.
  */
 export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
-  // #region exercise(step3): classify the error by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'
+  // #region exercise(step3, 2): classify the error by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (NOT_SENT_CODES.has(code)) return 'not-sent';
   if (RESET_CODES.has(code)) return 'reset';
@@ -35,7 +35,7 @@ export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
  * client's wait and the slow backend's load.
  */
 export function mayRetry(err: Error, method: string, body: RequestBody, res: ServerResponse): boolean {
-  // #region exercise(step3): return false if res.headersSent or the body is streamed; then decide by failureKind(err) and IDEMPOTENT_METHODS
+  // #region exercise(step3, 3): return false if res.headersSent or the body is streamed; then decide by failureKind(err) and IDEMPOTENT_METHODS
   if (res.headersSent || body.kind !== 'buffered') return false;
   const kind = failureKind(err);
   return kind === 'not-sent' || (kind === 'reset' && IDEMPOTENT_METHODS.has(method));

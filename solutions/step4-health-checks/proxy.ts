@@ -1,21 +1,18 @@
 import http from 'node:http';
 import httpProxy from 'http-proxy';
-import { sendError } from './error-response.js';
-import { BackendTimeoutError, ConnectTimeoutError } from './errors.js';
-import { addForwardedHeaders } from './forwarded-headers.js';
+import { watchBackendResponse } from './backend-response.js';
 import { stripHopByHop } from './hop-by-hop.js';
+import { prepareOutbound, type OutboundTimeouts } from './outbound-request.js';
 import { bodyStream, type RequestBody } from './request-body.js';
 
-/** Settings for the proxy part of the balancer. */
-export interface ProxyOptions {
-  /** How long a backend may stay silent before the client gets 504, in ms. */
-  backendTimeoutMs: number;
-  /** How long opening a new connection to a backend may take, in ms. */
-  connectTimeoutMs: number;
-}
-
-/** How one try ended: the response is under way (or done), or the try failed before it began. */
-export type TryOutcome = { ok: true } | { ok: false; error: Error };
+/** How one try ended. The retry loop, and from step 4 the passive health checks, decide by it. */
+export type TryOutcome =
+  /** The backend's whole response reached the client. */
+  | { kind: 'answered'; status: number }
+  /** The backend failed: refused, reset, too slow, or it broke off its response halfway. */
+  | { kind: 'failed'; error: Error }
+  /** The client went away first. That says nothing about the backend. */
+  | { kind: 'client-gone' };
 
 /**
  * Forwards requests to backends: our counterpart of Go's httputil.ReverseProxy, built on http-proxy.
@@ -28,27 +25,33 @@ export class Proxy {
    */
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #proxy: httpProxy;
+  /** Why a backend broke off a response it had begun, per client response: the try reports it. */
+  readonly #brokenOff = new WeakMap<http.ServerResponse, Error>();
 
-  constructor(options: ProxyOptions) {
+  constructor(timeouts: OutboundTimeouts) {
     this.#proxy = httpProxy.createProxyServer({ agent: this.#agent });
     this.#proxy.on('proxyReq', (outbound, inbound) => {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
       try {
-        prepareOutbound(outbound, inbound, options);
+        prepareOutbound(outbound, inbound, timeouts);
       } catch (err) {
         outbound.destroy(err as Error);
       }
     });
-    this.#proxy.on('proxyRes', (backendRes, _inbound, res) => watchBackendResponse(backendRes, res));
+    this.#proxy.on('proxyRes', (backendRes, _inbound, res) => {
+      // Registered before watchBackendResponse cuts the client off, so the try knows whose fault it was.
+      backendRes.once('error', (err) => this.#brokenOff.set(res, err));
+      watchBackendResponse(backendRes, res);
+    });
     // No 'error' listener any more: every try passes a callback to web(), and http-proxy then reports
     // the error there instead of emitting it. The retry loop decides what the client gets.
   }
 
   /**
-   * One try: sends `inbound` with `body` to `backend` and streams the answer into `res`. Resolves
-   * `{ ok: true }` when the response is complete or the client has gone, `{ ok: false, error }` when the
-   * try failed first. Never rejects.
+   * One try: sends `inbound` with `body` to `backend` and streams the answer into `res`. Resolves with
+   * how the try ended (see TryOutcome) and never rejects. It does not answer the client on failure:
+   * the caller decides between another try and the error path.
    */
   tryOnce(inbound: http.IncomingMessage, res: http.ServerResponse, backend: URL, body: RequestBody): Promise<TryOutcome> {
     // Strip here, not on the outbound request: http-proxy copies these headers over, and once a header
@@ -58,12 +61,19 @@ export class Proxy {
     // 'proxyReq' event, which we need for the path, the X-Forwarded-* headers and the timeout.
     delete inbound.headers.expect;
     return new Promise((resolve) => {
-      const done = () => resolve({ ok: true });
-      const failed = (error: Error) => {
-        res.off('close', done);
-        resolve({ ok: false, error });
+      const settle = (outcome: TryOutcome) => {
+        res.off('finish', answered).off('close', closed);
+        resolve(outcome);
       };
-      res.once('close', done);
+      const answered = () => settle({ kind: 'answered', status: res.statusCode });
+      // Closed before finishing: either the backend broke off (we cut the client) or the client left.
+      const closed = () => {
+        const error = this.#brokenOff.get(res);
+        settle(error ? { kind: 'failed', error } : { kind: 'client-gone' });
+      };
+      // http-proxy reports errors of both sides here; a client whose socket is gone caused its own.
+      const failed = (error: Error) => settle(inbound.socket.destroyed ? { kind: 'client-gone' } : { kind: 'failed', error });
+      res.once('finish', answered).once('close', closed);
       try {
         this.#proxy.web(inbound, res, { target: backend, buffer: bodyStream(body) }, failed);
       } catch (error) {
@@ -76,32 +86,4 @@ export class Proxy {
   close(): void {
     this.#agent.destroy();
   }
-}
-
-/** Shapes the request to the backend before its first byte is written. */
-function prepareOutbound(outbound: http.ClientRequest, inbound: http.IncomingMessage, options: ProxyOptions): void {
-  // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
-  // A proxy should pass the request target on exactly as the client sent it.
-  outbound.path = inbound.url ?? '/';
-  addForwardedHeaders(outbound, inbound);
-  outbound.setTimeout(options.backendTimeoutMs, () => {
-    outbound.destroy(new BackendTimeoutError(options.backendTimeoutMs));
-  });
-  // setTimeout above only starts once the socket is connected; a new connection needs its own limit.
-  const socket = outbound.socket;
-  if (socket?.connecting) {
-    const timer = setTimeout(() => outbound.destroy(new ConnectTimeoutError(options.connectTimeoutMs)), options.connectTimeoutMs);
-    socket.once('connect', () => clearTimeout(timer));
-    outbound.once('close', () => clearTimeout(timer));
-  }
-}
-
-/**
- * Runs when the backend's status line and headers arrived, before http-proxy copies them to the client.
- * A backend that dies halfway through the body would otherwise leave the client waiting forever:
- * http-proxy pipes the body but never passes on the error.
- */
-function watchBackendResponse(backendRes: http.IncomingMessage, res: http.ServerResponse): void {
-  stripHopByHop(backendRes.headers);
-  backendRes.on('error', (err) => sendError(res, err));
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from './request-context.js';
 import { mayRetry } from './retry-policy.js';
 import type { ServerPool } from './server-pool.js';
 
-/** The parts of the balancer a request moves through. */
+/** The parts of the balancer a request moves through; step 4 adds the health checks. */
 export interface Route {
   pool: ServerPool;
   proxy: Proxy;
@@ -27,14 +27,15 @@ export interface RetryOptions {
 }
 
 /**
- * Tries a backend, retries it on connection failures, then fails over to the next alive backend:
+ * Tries a backend, retries it on connection failures, then fails over to the next alive backend it
+ * has not tried yet:
  *
  *     attempt 1: backend A — try, wait, retry, wait, retry … → tell the health checks (A is ejected)
  *     attempt 2: backend B — try → answered
  *
- * Answers 503 when `maxAttempts` backends have failed or none is alive. A failure that must not be
- * retried (see retry-policy.ts) goes straight to the error path. Every outcome is reported to the
- * passive health checks, which decide whether a backend is ejected.
+ * Answers 503 when `maxAttempts` backends have failed or none is left. A failure that must not be
+ * retried (see retry-policy.ts) goes straight to the error path. Every way a try ends is reported to
+ * the passive health checks, which decide whether a backend is ejected, except a client that left.
  */
 export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, health }: Route, body: RequestBody, options: RetryOptions): Promise<void> {
   while (ctx.attempts < options.maxAttempts) {
@@ -45,16 +46,16 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
     for (;;) {
       ctx.tries += 1;
       const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body);
-      if (outcome.ok) {
-        // #region exercise(step4): if the response finished (res.writableFinished), report its status to the passive checks with health.reportResponse()
-        if (ctx.res.writableFinished) health.reportResponse(backend, ctx.res.statusCode);
+      if (outcome.kind === 'client-gone') return; // a client that left says nothing about the backend
+      if (outcome.kind === 'answered') {
+        // #region exercise(step4, 3): tell the passive checks how the try ended — health.reportResponse() for an answer, health.reportFailure() for a failure that is not retried or whose retries ran out (instead of marking the backend down for good)
+        health.reportResponse(backend, outcome.status);
         // #starter
         // #endregion
         return;
       }
-      if (ctx.clientGone.aborted) return; // a client that left says nothing about the backend
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
-        // #region exercise(step4): report this failure to the passive checks with health.reportFailure()
+        // #region exercise(step4, 3): (same task) a failure that is not retried
         health.reportFailure(backend, describe(outcome.error));
         // #starter
         // #endregion
@@ -69,7 +70,7 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
       );
       if (!waited || ctx.clientGone.aborted) return; // nobody is waiting for the answer any more
     }
-    // #region exercise(step4): retries exhausted: report the failure to the passive checks instead of marking the backend down for good
+    // #region exercise(step4, 3): (same task) retries exhausted
     health.reportFailure(backend, describe(lastError));
     // #starter backend.markAlive(false); // step 3's behaviour: down until the end of time
     // #endregion

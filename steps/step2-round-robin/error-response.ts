@@ -26,7 +26,7 @@ export function sendError(res: ServerResponse, err: Error): void {
 export function statusFor(err: Error): number {
   const code = err instanceof LoadBalancerError ? err.code : undefined;
   if (code === 'NO_BACKEND') return 503;
-  if (code === 'BACKEND_TIMEOUT') return 504;
+  if (code === 'BACKEND_TIMEOUT' || code === 'CONNECT_TIMEOUT') return 504;
   if (code === 'NOT_IMPLEMENTED') return 501;
   return 502;
 }

@@ -35,16 +35,16 @@ export class BackendTimeoutError extends LoadBalancerError {
   }
 }
 
+/** The backend did not accept the connection in time. The client gets 504. */
+export class ConnectTimeoutError extends LoadBalancerError {
+  constructor(timeoutMs: number) {
+    super('CONNECT_TIMEOUT', `the backend did not accept a connection within ${timeoutMs} ms`);
+  }
+}
+
 /** Every backend is marked down. The client gets 503. */
 export class NoBackendAvailableError extends LoadBalancerError {
   constructor() {
     super('NO_BACKEND', 'no backend is available');
-  }
-}
-
-/** The backend did not accept the connection in time. Nothing was sent, so any request may be retried. */
-export class ConnectTimeoutError extends LoadBalancerError {
-  constructor(timeoutMs: number) {
-    super('CONNECT_TIMEOUT', `the backend did not accept a connection within ${timeoutMs} ms`);
   }
 }

@@ -1,5 +1,7 @@
-export { createLoadBalancer, parseBackends } from './load-balancer.js';
-export type { LoadBalancer, LoadBalancerOptions, ListenAddress, RequestLogEntry } from './load-balancer.js';
+export { createLoadBalancer } from './load-balancer.js';
+export type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from './load-balancer.js';
+export { parseBackends } from './backend-url.js';
+export type { ListenAddress } from './server-lifecycle.js';
 export { Backend } from './backend.js';
 export { ServerPool } from './server-pool.js';
 export { Mutex } from './mutex.js';

@@ -15,6 +15,8 @@ export class RequestContext {
   tries = 0;
   /** The backend of the current attempt. */
   backend: Backend | undefined;
+  /** Every backend this request has tried, so failover picks a new one. */
+  readonly tried = new Set<Backend>();
   readonly #clientGone = new AbortController();
 
   constructor(
@@ -34,7 +36,7 @@ export class RequestContext {
 
   /** Moves the request to `backend`: one more attempt, and a fresh retry count for it. */
   startAttempt(backend: Backend): void {
-    // TODO(step3): count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend
-    throw new NotImplementedError('step3-retries', 'count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend');
+    // TODO(step3) 1 of 4: count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend as the current one and as tried
+    throw new NotImplementedError('step3-retries', 'TODO 1 of 4 in request-context.ts: count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend as the current one and as tried');
   }
 }

@@ -47,9 +47,10 @@ export class ServerPool {
    * The next alive backend in rotation, or undefined when every backend is down.
    * Rotating over the alive ones only keeps the split even: skipping a dead backend by taking "the one
    * after it" (the Go original's walk) would send the dead one's share to its neighbour, doubling its load.
+   * @param skip backends this request has already tried (failover should not land on them again)
    */
-  next(): Backend | undefined {
-    const alive = this.backends.filter((backend) => backend.isAlive());
+  next(skip?: ReadonlySet<Backend>): Backend | undefined {
+    const alive = this.backends.filter((backend) => backend.isAlive() && !skip?.has(backend));
     if (alive.length === 0) return undefined;
     return alive[this.nextTicket() % alive.length];
   }

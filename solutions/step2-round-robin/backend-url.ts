@@ -1,0 +1,16 @@
+import { InvalidOptionsError } from './errors.js';
+
+/** Validates the backend list once, at construction, so a typo fails at start-up and not on the first request. */
+export function parseBackends(urls: readonly string[]): URL[] {
+  if (urls.length === 0) throw new InvalidOptionsError('at least one backend is required');
+  return urls.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new InvalidOptionsError(`not a valid backend URL: ${JSON.stringify(text)}`);
+    }
+    if (url.protocol !== 'http:') throw new InvalidOptionsError(`backend URL must start with http:// : ${text}`);
+    return url;
+  });
+}

@@ -1,0 +1,33 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { BackendTimeoutError, ConnectTimeoutError } from './errors.js';
+import { addForwardedHeaders } from './forwarded-headers.js';
+
+/** The limits one request to a backend lives under. */
+export interface OutboundTimeouts {
+  /** How long opening a new connection to a backend may take, in ms. */
+  connectTimeoutMs: number;
+  /** How long a connected backend may stay silent before the client gets 504, in ms. */
+  backendTimeoutMs: number;
+}
+
+/** Shapes the request to the backend before its first byte is written (http-proxy's 'proxyReq'). */
+export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessage, timeouts: OutboundTimeouts): void {
+  // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
+  // A proxy should pass the request target on exactly as the client sent it.
+  outbound.path = inbound.url ?? '/';
+  addForwardedHeaders(outbound, inbound);
+  limitTime(outbound, timeouts);
+}
+
+/**
+ * Two clocks, because "the backend is slow" has two meanings. A socket timeout only starts once the
+ * socket is connected, so a connection that is never accepted needs a timer of its own.
+ */
+function limitTime(outbound: ClientRequest, { connectTimeoutMs, backendTimeoutMs }: OutboundTimeouts): void {
+  outbound.setTimeout(backendTimeoutMs, () => outbound.destroy(new BackendTimeoutError(backendTimeoutMs)));
+  const socket = outbound.socket;
+  if (!socket?.connecting) return; // a reused keep-alive connection is connected already
+  const timer = setTimeout(() => outbound.destroy(new ConnectTimeoutError(connectTimeoutMs)), connectTimeoutMs);
+  socket.once('connect', () => clearTimeout(timer));
+  outbound.once('close', () => clearTimeout(timer));
+}

@@ -1,0 +1,65 @@
+/**
+ * Steps inherit instead of being copied by hand. Each step lists the solution files it writes
+ * (`owns` in curriculum.ts); every other file of solutions/<folder> is the previous step's file with
+ * that step's exercise markers removed:
+ *
+ *     solutions/step1-…/hop-by-hop.ts ──(markers stripped)──▶ solutions/step2-…/hop-by-hop.ts ──▶ step3 …
+ *
+ * `npm run sync` writes the inherited files, step by step in order; `npm run check` fails when one was
+ * edited by hand or when `owns` does not describe the folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { previousStep, type Step } from './curriculum.js';
+import { ROOT, filesOf, writeFiles } from './files.js';
+import { withoutMarkers } from './starters.js';
+
+/** The inherited files `step`'s solution should have: relative path → content. Empty for step 1. */
+export function inheritedFiles(step: Step, root = ROOT): Map<string, string> {
+  const previous = previousStep(step);
+  const files = new Map<string, string>();
+  if (!previous) return files;
+  const from = path.join(root, 'solutions', previous.folder);
+  for (const file of filesOf(from)) {
+    if (!step.owns.includes(file)) files.set(file, withoutMarkers(readFileSync(path.join(from, file), 'utf8')));
+  }
+  return files;
+}
+
+/** Describes how solutions/<folder> breaks the inheritance rules; empty when it follows them. */
+export function solutionDrift(step: Step, root = ROOT): string[] {
+  const dir = path.join(root, 'solutions', step.folder);
+  const where = `solutions/${step.folder}`;
+  const present = existsSync(dir) ? filesOf(dir) : [];
+  const inherited = inheritedFiles(step, root);
+  const previous = previousStep(step);
+  const drift: string[] = [];
+  for (const file of step.owns) {
+    if (!present.includes(file)) drift.push(`${where}/${file} is listed in owns (tools/curriculum.ts) but missing`);
+  }
+  for (const file of present) {
+    if (!step.owns.includes(file) && !inherited.has(file)) drift.push(`${where}/${file} is neither inherited nor listed in owns (tools/curriculum.ts)`);
+  }
+  for (const [file, content] of inherited) {
+    const target = path.join(dir, file);
+    if (!existsSync(target)) drift.push(`${where}/${file} is missing (npm run sync)`);
+    else if (readFileSync(target, 'utf8') !== content) {
+      drift.push(`${where}/${file} is inherited from solutions/${previous?.folder}/${file}: edit that one, then npm run sync`);
+    }
+  }
+  if (previous) {
+    const before = path.join(root, 'solutions', previous.folder);
+    for (const file of step.owns) {
+      const earlier = path.join(before, file);
+      if (present.includes(file) && existsSync(earlier) && withoutMarkers(readFileSync(earlier, 'utf8')) === readFileSync(path.join(dir, file), 'utf8')) {
+        drift.push(`${where}/${file} is listed in owns but does not change ${previous.id}'s version: drop it from owns`);
+      }
+    }
+  }
+  return drift;
+}
+
+/** Writes the inherited files of `step`'s solution (run in step order: each reads the one before). */
+export function writeInherited(step: Step, root = ROOT): void {
+  writeFiles(path.join(root, 'solutions', step.folder), inheritedFiles(step, root));
+}
