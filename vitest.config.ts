@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
@@ -20,6 +21,9 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // A take-home copy ships no solutions/, and so no solutions project.
     projects: [target('learner', 'steps'), ...(existsSync(new URL('./solutions', import.meta.url)) ? [target('solutions', 'solutions')] : [])],
+    // The suites wait on sockets more than on the CPU: two workers keep a 2-core machine busy (vitest's
+    // default there would be one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Every test talks to real sockets on 127.0.0.1; a stuck one should fail fast, not hang the run.
     testTimeout: 5_000,
     hookTimeout: 5_000,

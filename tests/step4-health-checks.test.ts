@@ -4,7 +4,7 @@ import { naiveForwarding } from './behaviours/naive-forwarding.js';
 import { retries } from './behaviours/retries.js';
 import { roundRobin } from './behaviours/round-robin.js';
 
-naiveForwarding({ id: 'step4', module: step4 }, { refusedStatuses: [502, 503] });
+naiveForwarding({ id: 'step4', module: step4 }, { refusedStatuses: [502, 503], connectTimeoutStatuses: [503, 504] });
 roundRobin({ id: 'step4', module: step4 }, 'step4-health-checks');
-retries({ id: 'step4', module: step4 });
+retries({ id: 'step4', module: step4 }, { judgesRotation: false });
 healthChecks({ id: 'step4', module: step4 });

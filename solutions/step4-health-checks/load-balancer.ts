@@ -59,9 +59,9 @@ export interface RequestLogEntry {
 /** The contract every step exports, so tests, the CLI and later steps can drive any step. */
 export interface LoadBalancer {
   readonly server: http.Server;
-  /** The backends and the rotation; `pool.backends[i].markAlive(false)` takes one out. */
+  /** The backends and the rotation. The health checks write the alive flags: take a backend out with `health.setMaintenance()`. */
   readonly pool: ServerPool;
-  /** Every backend's health; `health.status()` is what the admin API serves. */
+  /** Every backend's health; `health.status()` is what the admin API serves, `health.setMaintenance()` takes one out by hand. */
   readonly health: HealthChecker;
   /** The admin API (`GET /lb/status`), a separate server so that no proxied path can reach it. */
   readonly admin: http.Server;

@@ -9,5 +9,9 @@ import { stripHopByHop } from './hop-by-hop.js';
  */
 export function watchBackendResponse(backendRes: IncomingMessage, res: ServerResponse): void {
   stripHopByHop(backendRes.headers);
+  // The Connection header describes our connection to the client, so we write it. Left empty,
+  // http-proxy fills it from the client's request headers — stripped already — with `keep-alive`,
+  // and Node then keeps open a connection the client asked to close.
+  backendRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
   backendRes.once('error', (err) => sendError(res, err));
 }

@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { BackendHealth, type HealthRules, type HealthState, type Transition } from './backend-health.js';
 import { probeHttp, probeTcp, type ProbeResult } from './probes.js';
+import { InvalidOptionsError } from './errors.js';
 import type { ServerPool } from './server-pool.js';
 
 /** Active checks: probes on a timer. Off unless `createLoadBalancer` gets `healthCheck`. */
@@ -45,6 +46,8 @@ export interface BackendStatus {
   available: boolean;
   consecutivePasses: number;
   consecutiveFails: number;
+  /** Taken out by hand with setMaintenance(). */
+  maintenance: boolean;
   ejections: number;
   lastError: string | null;
 }
@@ -61,7 +64,10 @@ export class HealthChecker {
   readonly #unhealthyStatuses: ReadonlySet<number>;
   readonly #onChange: (event: HealthEvent) => void;
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #stop = new AbortController();
+  /** Backends an operator took out by hand: out of rotation whatever the checks say (HAProxy's MAINT state). */
+  readonly #maintenance = new Set<Backend>();
+  /** Set while the probe loops run; aborting it stops them and the probes in flight. */
+  #running: AbortController | undefined;
 
   constructor(pool: ServerPool, active: ActiveCheckOptions | undefined, passive: PassiveCheckOptions, onChange: (event: HealthEvent) => void) {
     this.#pool = pool;
@@ -81,17 +87,27 @@ export class HealthChecker {
       baseEjectionMs: passive.baseEjectionMs ?? 30_000,
       maxEjectionMs: passive.maxEjectionMs ?? 300_000,
     };
+    validate(rules, this.#active);
     this.#health = new Map(pool.backends.map((backend) => [backend, new BackendHealth(rules)]));
     this.#unhealthyStatuses = new Set(passive.unhealthyStatuses ?? []);
     this.#onChange = onChange;
   }
 
-  /** Starts the probe loops: one per backend, so backends are probed concurrently but never twice at once. */
+  /**
+   * Starts the probe loops: one per backend, so backends are probed concurrently but never twice at
+   * once. Calling it again while they run changes nothing; after stop() it starts them afresh.
+   */
   start(): void {
-    if (!this.#active) return;
+    if (this.#running) return;
+    const running = (this.#running = new AbortController());
+    if (!this.#active) {
+      // Without probes only a cooldown timer readmits an ejected backend, and stop() cleared those.
+      for (const [backend, health] of this.#health) this.#apply(backend, health, health.readmit());
+      return;
+    }
     for (const backend of this.#pool.backends) {
       // A bug in the health checks must not take the traffic down with it: warn, and stop probing.
-      this.#probeLoop(backend, this.#active).catch((err: Error) => {
+      this.#probeLoop(backend, this.#active, running.signal).catch((err: Error) => {
         process.emitWarning(`active health checks of ${backend.url.origin} stopped: ${err.message}`);
       });
     }
@@ -99,9 +115,21 @@ export class HealthChecker {
 
   /** Stops every timer and probe in flight. */
   stop(): void {
-    this.#stop.abort();
+    this.#running?.abort();
+    this.#running = undefined;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+  }
+
+  /**
+   * Takes `backend` out of rotation by hand (`on`), or puts it back. The checks go on judging it, so its
+   * state is known when it returns. From step 4 on this, not `backend.markAlive()`, is how to take a
+   * backend out: the health checks own the alive flag and would undo a flag set behind their back.
+   */
+  setMaintenance(backend: Backend, on: boolean): void {
+    if (on) this.#maintenance.add(backend);
+    else this.#maintenance.delete(backend);
+    backend.markAlive(this.#availableNow(backend));
   }
 
   /** Passive check: a request to `backend` ended with `status` (a response arrived). */
@@ -134,33 +162,37 @@ export class HealthChecker {
         available: backend.isAlive(),
         consecutivePasses: health.passes,
         consecutiveFails: health.fails,
+        maintenance: this.#maintenance.has(backend),
         ejections: health.ejections,
         lastError: health.lastError ?? null,
       };
     });
   }
 
-  async #probeLoop(backend: Backend, active: Required<ActiveCheckOptions>): Promise<void> {
+  async #probeLoop(backend: Backend, active: Required<ActiveCheckOptions>, signal: AbortSignal): Promise<void> {
     const health = this.#health.get(backend) as BackendHealth;
-    while (!this.#stop.signal.aborted) {
-      const result = await this.#probe(backend, active);
-      if (this.#stop.signal.aborted) return;
+    while (!signal.aborted) {
+      const result = await this.#probe(backend, active, signal);
+      if (signal.aborted) return;
       this.#apply(backend, health, health.recordProbe(result.passed, result.passed ? undefined : result.error));
       await new Promise<void>((resolve) => this.#after(active.intervalMs, resolve));
     }
   }
 
-  #probe(backend: Backend, active: Required<ActiveCheckOptions>): Promise<ProbeResult> {
-    return active.mode === 'tcp'
-      ? probeTcp(backend.url, active.timeoutMs, this.#stop.signal)
-      : probeHttp(backend.url, active.path, active.timeoutMs, this.#stop.signal);
+  #probe(backend: Backend, active: Required<ActiveCheckOptions>, signal: AbortSignal): Promise<ProbeResult> {
+    return active.mode === 'tcp' ? probeTcp(backend.url, active.timeoutMs, signal) : probeHttp(backend.url, active.path, active.timeoutMs, signal);
   }
 
   /** Publishes a transition: the alive flag for the pool, an event for the log. */
   #apply(backend: Backend, health: BackendHealth, transition: Transition | undefined): void {
     if (!transition) return;
-    backend.markAlive(health.available);
+    backend.markAlive(this.#availableNow(backend));
     this.#onChange({ backend: backend.url.origin, ...transition });
+  }
+
+  /** The one rule for the alive flag: healthy by the checks, and not in maintenance. */
+  #availableNow(backend: Backend): boolean {
+    return (this.#health.get(backend)?.available ?? false) && !this.#maintenance.has(backend);
   }
 
   /**
@@ -173,5 +205,23 @@ export class HealthChecker {
       run();
     }, ms);
     this.#timers.add(timer);
+  }
+}
+
+/** Checks the thresholds once, at construction: a zero or a fraction here would silently never trip. */
+function validate(rules: HealthRules, active: Required<ActiveCheckOptions> | undefined): void {
+  const whole = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) throw new InvalidOptionsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+  };
+  whole('rise', rules.rise, 1);
+  whole('fall', rules.fall, 1);
+  whole('maxFails', rules.maxFails, 1);
+  whole('failWindowMs', rules.failWindowMs, 1);
+  whole('baseEjectionMs', rules.baseEjectionMs, 0);
+  whole('maxEjectionMs', rules.maxEjectionMs, rules.baseEjectionMs);
+  if (active) {
+    whole('intervalMs', active.intervalMs, 1);
+    whole('timeoutMs', active.timeoutMs, 1);
+    if (!active.path.startsWith('/')) throw new InvalidOptionsError(`path must start with /, got ${active.path}`);
   }
 }

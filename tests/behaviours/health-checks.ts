@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends, type FakeBackend } from '../helpers/fake-backend.js';
-import { because } from '../helpers/learner-messages.js';
+import { leakedSince, openHandles } from '../helpers/leaks.js';
+import { messagesFor } from '../helpers/learner-messages.js';
+import { requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
-import type { PoolLike } from './round-robin.js';
+import type { BackendLike, PoolLike } from './round-robin.js';
+import { ENDINGS, playEnding } from './try-endings.js';
 
 type HealthState = 'up' | 'suspect' | 'down' | 'recovering';
 interface Transition {
@@ -23,180 +27,210 @@ interface HealthRules {
   baseEjectionMs: number;
   maxEjectionMs: number;
 }
+interface Status {
+  url: string;
+  state: HealthState;
+  available: boolean;
+  maintenance: boolean;
+  lastError: string | null;
+}
 
 interface HealthOptions {
   backends: readonly string[];
   retryDelayMs?: number;
+  maxRetries?: number;
+  maxAttempts?: number;
   healthCheck?: { mode?: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number; rise?: number; fall?: number };
   passiveHealth?: { maxFails?: number; failWindowMs?: number; baseEjectionMs?: number; maxEjectionMs?: number; unhealthyStatuses?: readonly number[] };
   onHealthChange?: (event: HealthEvent) => void;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+type HealthBalancer = LoadBalancer & {
+  pool: PoolLike;
+  health: { status(): Status[]; setMaintenance(backend: BackendLike, on: boolean): void };
+  listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
+};
 
 /** The step 4 exports these checks need (described by shape, so later steps fit too). */
 interface HealthModule {
-  createLoadBalancer(options: HealthOptions): LoadBalancer & {
-    pool: PoolLike;
-    health: { status(): { url: string; state: HealthState; available: boolean }[] };
-    listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
-  };
+  createLoadBalancer(options: HealthOptions): HealthBalancer;
   BackendHealth: new (rules: HealthRules) => {
     state: HealthState;
     readonly available: boolean;
     recordProbe(passed: boolean, error?: string): Transition | undefined;
     recordFailure(error: string, now: number, mayEject: boolean): { transition: Transition; cooldownMs: number } | undefined;
+    recordSuccess(): void;
+    readmit(): Transition | undefined;
   };
 }
 
-const say = (behaviour: string) => because('step4', behaviour);
-const RULES: HealthRules = { rise: 2, fall: 3, maxFails: 2, failWindowMs: 1_000, baseEjectionMs: 100, maxEjectionMs: 250 };
-/** Probe fast so each test takes milliseconds; `expect.poll` waits for the outcome, never a fixed sleep. */
-const FAST = { intervalMs: 15, timeoutMs: 500, rise: 2, fall: 3 };
+/** Thresholds unlike every default (rise 2, fall 3, maxFails 1, 10 s, 30 s, 300 s), so a hard-coded default fails. */
+const RULES: HealthRules = { rise: 3, fall: 2, maxFails: 3, failWindowMs: 1_000, baseEjectionMs: 100, maxEjectionMs: 250 };
+/** Probe fast so each test takes milliseconds; `eventually` waits for the outcome, never a fixed sleep. */
+const FAST = { intervalMs: 15, timeoutMs: 500, rise: 3, fall: 2 };
 
 /** Requests a backend got from clients, probes not counted. */
-const traffic = (backend: FakeBackend) => backend.requests.length - backend.count('/healthz');
+const traffic = (backend: FakeBackend, path = '/healthz') => backend.requests.length - backend.count(path);
 
 /** Collects health events, noting how many probes a backend had received when each one happened. */
-function recorder(watch?: FakeBackend) {
+function recorder(watch?: FakeBackend, path = '/healthz') {
   const events: (HealthEvent & { probes: number; at: number })[] = [];
-  const onHealthChange = (event: HealthEvent) => events.push({ ...event, probes: watch?.count('/healthz') ?? 0, at: performance.now() });
+  const onHealthChange = (event: HealthEvent) => events.push({ ...event, probes: watch?.count(path) ?? 0, at: performance.now() });
   const find = (backend: FakeBackend, to: HealthState, after = 0) => events.find((e, i) => i >= after && e.backend === backend.url && e.to === to);
   return { events, onHealthChange, find };
+}
+
+/** States after each input: a transition's target, or the state it stayed in. */
+function walk(health: InstanceType<HealthModule['BackendHealth']>, probes: boolean[]): HealthState[] {
+  return probes.map((passed) => health.recordProbe(passed, passed ? undefined : 'HTTP 500')?.to ?? health.state);
+}
+
+/**
+ * Polls `check` every 10 ms until it returns something (bounded: `timeoutMs`), like expect.poll, but
+ * fails at once when the balancer has emitted a warning: a probe loop that throws stops with one, and
+ * waiting out the timeout would only hide why.
+ */
+async function until<T>(check: () => T | undefined | false, message: string, warnings: readonly string[], timeoutMs = 2_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (warnings.length > 0) throw new Error(`${message} — but the health checks stopped: ${warnings[0]}`);
+    if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
+    await delay(10);
+  }
 }
 
 export function healthChecks(target: Target<unknown> & { module: HealthModule }): void {
   const step = target.module;
   const { BackendHealth } = step;
+  const say = messagesFor('step4', target);
+  const warnings: string[] = [];
+  const eventually = <T>(check: () => T | undefined | false, message: string) => until(check, message, warnings);
 
   describeBehaviour('step4', 'active and passive health checks', target, () => {
+    beforeEach(() => {
+      warnings.length = 0;
+      const listener = (warning: Error) => void warnings.push(warning.message);
+      process.on('warning', listener);
+      return () => void process.off('warning', listener);
+    });
+
     describe('BackendHealth (the state machine)', () => {
       it('goes down after exactly `fall` failed probes in a row, through suspect', () => {
         const health = new BackendHealth(RULES);
-        const states = [1, 2, 3].map(() => health.recordProbe(false, 'ECONNREFUSED')?.to ?? health.state);
-        expect(states, say('fall 3: up → suspect → suspect → down')).toEqual(['suspect', 'suspect', 'down']);
-        expect(health.available, say('a down backend takes no traffic')).toBe(false);
+        expect(walk(health, [false, false]), say('fall 2: up → suspect → down', 'backend-health.ts')).toEqual(['suspect', 'down']);
+        expect(health.available, say('a down backend takes no traffic', 'backend-health.ts')).toBe(false);
+        expect(new BackendHealth({ ...RULES, fall: 4 }).recordProbe(false, 'x')?.to, say('the first failed probe makes a backend suspect, whatever fall is', 'backend-health.ts')).toBe('suspect');
       });
 
-      it('comes back after exactly `rise` passing probes, through recovering', () => {
+      it('counts failures only in a row: failures with passes between them never take a backend down', () => {
         const health = new BackendHealth(RULES);
-        for (let i = 0; i < 3; i += 1) health.recordProbe(false, 'ECONNREFUSED');
-        const states = [1, 2].map(() => health.recordProbe(true)?.to ?? health.state);
-        expect(states, say('rise 2: down → recovering → up')).toEqual(['recovering', 'up']);
+        const states = walk(health, [false, true, false, true, false, true, false]);
+        expect(states, say('fall 2 means two failures in a row; a pass resets the count', 'backend-health.ts')).toEqual(['suspect', 'up', 'suspect', 'up', 'suspect', 'up', 'suspect']);
+        expect(health.available, say('a suspect backend still serves', 'backend-health.ts')).toBe(true);
       });
 
-      it('does not flap: a single failed probe between passes keeps the backend available', () => {
+      it('comes back after exactly `rise` passing probes in a row, through recovering', () => {
         const health = new BackendHealth(RULES);
-        const available = [true, false, true, true].map((passed) => (health.recordProbe(passed, 'HTTP 500'), health.available));
-        expect(available, say('one failure makes a backend suspect, not down; a pass clears it')).toEqual([true, true, true, true]);
-        expect(health.state).toBe('up');
+        walk(health, [false, false]);
+        expect(walk(health, [true, true, true]), say('rise 3: down → recovering → recovering → up', 'backend-health.ts')).toEqual(['recovering', 'recovering', 'up']);
       });
 
-      it('ejects after maxFails failed requests within the window, for a cooldown that grows and is capped', () => {
+      it('needs the passes in a row: a failure while recovering goes back down and starts the count again', () => {
         const health = new BackendHealth(RULES);
-        expect(health.recordFailure('ECONNRESET', 0, true), say('one failure of maxFails 2 does not eject')).toBeUndefined();
-        const first = health.recordFailure('ECONNRESET', 10, true);
-        expect(first?.transition.to, say('the second failure within failWindowMs ejects')).toBe('down');
-        expect(first?.cooldownMs, say('the first cooldown is baseEjectionMs')).toBe(100);
-
-        health.state = 'up'; // readmitted
-        health.recordFailure('ECONNRESET', 200, true);
-        expect(health.recordFailure('ECONNRESET', 210, true)?.cooldownMs, say('the second ejection lasts 2 × baseEjectionMs')).toBe(200);
-        health.state = 'up';
-        health.recordFailure('ECONNRESET', 400, true);
-        expect(health.recordFailure('ECONNRESET', 410, true)?.cooldownMs, say('cooldowns are capped at maxEjectionMs')).toBe(250);
+        walk(health, [false, false]);
+        const states = walk(health, [true, true, false, true, true, true]);
+        expect(states, say('pass, pass, fail: down again; then three new passes bring it up', 'backend-health.ts')).toEqual(['recovering', 'recovering', 'down', 'recovering', 'recovering', 'up']);
+        expect(health.available, say('a recovering backend takes no traffic until it is up', 'backend-health.ts')).toBe(true);
       });
 
-      it('forgets failures outside the window, and never ejects when told not to', () => {
+      it('ejects after maxFails failed requests within failWindowMs, counting the window from its first failure', () => {
+        const inWindow = new BackendHealth(RULES);
+        expect([0, 500].map((now) => inWindow.recordFailure('ECONNRESET', now, true)), say('two failures of maxFails 3 do not eject', 'backend-health.ts')).toEqual([undefined, undefined]);
+        expect(inWindow.recordFailure('ECONNRESET', 1_000, true)?.transition.to, say('the third failure within failWindowMs (1000 ms) ejects', 'backend-health.ts')).toBe('down');
+
+        const spread = new BackendHealth(RULES);
+        for (const now of [0, 500]) spread.recordFailure('ECONNRESET', now, true);
+        expect(spread.recordFailure('ECONNRESET', 1_001, true), say('a failure after the window closed starts a new window: the old failures do not count', 'backend-health.ts')).toBeUndefined();
+        expect(spread.recordFailure('ECONNRESET', 1_500, true), say('…so two in the new window are not enough', 'backend-health.ts')).toBeUndefined();
+        expect(spread.recordFailure('ECONNRESET', 1_600, true)?.transition.to, say('…and the third in the new window ejects', 'backend-health.ts')).toBe('down');
+      });
+
+      it('forgets a streak of failures once a request succeeds, and never ejects when told not to', () => {
         const health = new BackendHealth(RULES);
         health.recordFailure('ECONNRESET', 0, true);
-        expect(health.recordFailure('ECONNRESET', 5_000, true), say('failures further apart than failWindowMs do not add up')).toBeUndefined();
-        expect(health.recordFailure('ECONNRESET', 5_010, false), say('mayEject=false keeps the backend in')).toBeUndefined();
+        health.recordFailure('ECONNRESET', 10, true);
+        health.recordSuccess();
+        expect(health.recordFailure('ECONNRESET', 20, true), say('a success in between: the failures were not a streak', 'backend-health.ts')).toBeUndefined();
+        health.recordFailure('ECONNRESET', 30, true);
+        expect(health.recordFailure('ECONNRESET', 40, false), say('mayEject=false keeps the backend in, even at maxFails', 'backend-health.ts')).toBeUndefined();
         expect(health.available).toBe(true);
+      });
+
+      it('makes each ejection longer, up to maxEjectionMs, and starts over after a quiet maxEjectionMs', () => {
+        const health = new BackendHealth({ ...RULES, maxFails: 1 });
+        const eject = (now: number) => {
+          const ejection = health.recordFailure('ECONNRESET', now, true);
+          health.readmit();
+          return ejection?.cooldownMs;
+        };
+        expect([eject(0), eject(10), eject(20), eject(30)], say('cooldowns: 1, 2, 3 × baseEjectionMs (100 ms), capped at maxEjectionMs (250 ms)', 'backend-health.ts')).toEqual([100, 200, 250, 250]);
+        expect(eject(30 + 251), say('after a quiet maxEjectionMs the next ejection is short again', 'backend-health.ts')).toBe(100);
+      });
+
+      it('an ejected backend needs `rise` passing probes to return: the passes before the ejection do not count', () => {
+        const health = new BackendHealth(RULES);
+        walk(health, [true, true, true, true]); // a long streak of passes while up
+        health.recordFailure('ECONNRESET', 0, true);
+        health.recordFailure('ECONNRESET', 1, true);
+        expect(health.recordFailure('ECONNRESET', 2, true)?.transition.to, say('three failed requests eject', 'backend-health.ts')).toBe('down');
+        expect(walk(health, [true]), say('one pass after an ejection is not enough: reset the pass count when you eject', 'backend-health.ts')).toEqual(['recovering']);
+        expect(walk(health, [true, true]), say('rise 3 passes after the ejection bring it up', 'backend-health.ts')).toEqual(['recovering', 'up']);
+      });
+
+      it('does not eject a backend that is down already', () => {
+        const health = new BackendHealth({ ...RULES, maxFails: 1 });
+        health.recordFailure('ECONNRESET', 0, true);
+        expect(health.recordFailure('ECONNRESET', 1, true), say('a failure while down is no new ejection (and no longer cooldown)', 'backend-health.ts')).toBeUndefined();
       });
     });
 
-    describe('active checks', () => {
-      it('takes a backend down after exactly `fall` failed probes, sends it nothing, and brings it back after `rise` passes', async () => {
-        const backends = await startFakeBackends(3);
-        const sick = backends[1];
-        sick.behaveAt('/healthz', answer({ status: 503 }));
-        const log = recorder(sick);
-        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: FAST, onHealthChange: log.onHealthChange });
-
-        await expect.poll(() => log.find(sick, 'down'), { message: say('a backend failing its health path should go DOWN') }).toBeDefined();
-        expect(log.find(sick, 'down')?.probes, say('DOWN after exactly `fall` (3) failed probes')).toBe(3);
-        const before = traffic(sick);
-        for (let i = 0; i < 6; i += 1) await http.get('/').expect(200);
-        expect(traffic(sick) - before, say('a DOWN backend should receive no traffic')).toBe(0);
-
-        sick.behaveAt('/healthz', answer());
-        const failedProbes = sick.count('/healthz'); // every probe from here on passes
-        const downAt = log.events.indexOf(log.find(sick, 'down')!);
-        await expect.poll(() => log.find(sick, 'up', downAt), { message: say('a recovered backend should come back UP') }).toBeDefined();
-        expect(log.find(sick, 'up', downAt)!.probes - failedProbes, say('UP after exactly `rise` (2) passing probes')).toBe(2);
-        const served = await Promise.all([1, 2, 3].map(() => http.get('/')));
-        expect(served.map((res) => res.headers['x-backend']).sort(), say('a backend that is UP again gets its share')).toEqual(['backend-1', 'backend-2', 'backend-3']);
+    describe('every way a try can end, and what the passive checks are told (maxFails 1)', () => {
+      it.each(ENDINGS.map((ending) => [ending.name, ending] as const))('%s', async (_name, ending) => {
+        const run = await playEnding(step, ending, { passiveHealth: { maxFails: 1, baseEjectionMs: 60_000, maxEjectionMs: 60_000 } });
+        const how = `a ${ending.method} whose try ends "${ending.name}"`;
+        expect(run.status, say(`${how}: the client should get ${ending.expected.status}`, 'retries.ts')).toBe(ending.expected.status);
+        expect(run.requests, say(`${how}: requests reaching [A, B]`, 'retries.ts')).toEqual(ending.expected.requests);
+        const [a] = (run.lb as HealthBalancer).health.status();
+        const blamed = ending.expected.aBlamed;
+        expect(
+          { state: a.state, blamed: a.lastError !== null },
+          say(`${how}: ${blamed ? 'report it with health.reportFailure(), which ejects A at maxFails 1' : 'the passive checks must not blame A for it'}`, 'retries.ts'),
+        ).toEqual({ state: blamed ? 'down' : 'up', blamed });
       });
 
-      it('does not flap on a single failed probe', async () => {
-        const backend = await startFakeBackend('backend-1');
-        backend.behaveAt('/healthz', answer(), answer({ status: 500 }), answer());
-        const log = recorder(backend);
-        await startBalancer(step, { backends: [backend.url], healthCheck: FAST, onHealthChange: log.onHealthChange });
-
-        await expect.poll(() => backend.count('/healthz'), { message: say('the balancer should keep probing every intervalMs after listen()') }).toBeGreaterThanOrEqual(6);
-        expect(log.events.map((e) => e.to), say('pass, fail, pass: suspect and back to up, never down')).toEqual(['suspect', 'up']);
-      });
-
-      it('counts a probe that times out as failed', async () => {
-        const backend = await startFakeBackend('backend-1');
-        backend.behaveAt('/healthz', { kind: 'hang' });
-        const log = recorder(backend);
-        await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, timeoutMs: 20, fall: 2 }, onHealthChange: log.onHealthChange });
-
-        await expect.poll(() => log.find(backend, 'down'), { message: say('a backend that hangs on its health path should go DOWN (give each probe a timeout)') }).toBeDefined();
-      });
-
-      it('can probe with a bare TCP connect, like the Go original', async () => {
-        const backend = await startFakeBackend('backend-1');
-        const log = recorder();
-        await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, mode: 'tcp', fall: 1, rise: 1 }, onHealthChange: log.onHealthChange });
-
-        await backend.stop();
-        await expect.poll(() => log.find(backend, 'down'), { message: say('tcp mode: a refused connection is a failed probe') }).toBeDefined();
-        await backend.start();
-        await expect.poll(() => log.find(backend, 'up'), { message: say('tcp mode: an accepted connection is a passed probe') }).toBeDefined();
-        expect(backend.count('/healthz'), say('tcp mode sends no HTTP request')).toBe(0);
-      });
-
-      it('answers 503 at once when every backend is down', async () => {
+      it('counts configured response statuses as failures, only those, and only maxFails of them in a row', async () => {
         const backends = await startFakeBackends(2);
-        for (const backend of backends) backend.behaveAt('/healthz', answer({ status: 500 }));
+        backends[0].behave(answer({ status: 503 }));
         const log = recorder();
-        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: { ...FAST, fall: 1 }, onHealthChange: log.onHealthChange });
+        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), passiveHealth: { maxFails: 2, unhealthyStatuses: [503] }, onHealthChange: log.onHealthChange });
 
-        await expect.poll(() => log.events.filter((e) => e.to === 'down').length, { message: say('both backends fail their probes and should go DOWN') }).toBe(2);
-        const res = await http.get('/');
-        expect(res.status, say('with every backend DOWN by active checks, answer 503 without trying any')).toBe(503);
-        expect(backends.map(traffic), say('no traffic may reach a DOWN backend')).toEqual([0, 0]);
-      });
+        const first = await http.get('/');
+        expect(first.status, say('an unhealthy status is still the backend\'s answer: the client gets it', 'retries.ts')).toBe(503);
+        expect(log.find(backends[0], 'down'), say('one 503 of maxFails 2 does not eject', 'retries.ts')).toBeUndefined();
+        for (let i = 0; i < 3; i += 1) await http.get('/');
+        const ejection = log.find(backends[0], 'down');
+        expect(ejection, say('two 503s within the window should eject the backend: report responses with health.reportResponse()', 'retries.ts')).toBeDefined();
+        expect(ejection?.reason, say('the ejection should name the status', 'health-checker.ts')).toMatch(/503/);
 
-      it('stops every timer on close()', async () => {
-        const [probed, control] = await startFakeBackends(2);
-        const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
-        const before = timers();
-        const lb = step.createLoadBalancer({ backends: [probed.url], healthCheck: { ...FAST, intervalMs: 5 } });
-        await lb.listen(0, '127.0.0.1');
-        await expect.poll(() => probed.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(2);
-
-        await lb.close();
-        const probesAtClose = probed.count('/healthz');
-        expect(timers(), say('close() must clear every health-check timer')).toBeLessThanOrEqual(before);
-        // A second balancer with the same interval is our clock: while it probes 8 times, a leaked loop would too.
-        const { lb: witness } = await startBalancer(step, { backends: [control.url], healthCheck: { ...FAST, intervalMs: 5 } });
-        await expect.poll(() => control.count('/healthz'), { message: say('the balancer should probe every intervalMs after listen()') }).toBeGreaterThanOrEqual(8);
-        await witness.close();
-        // One probe may have been on the wire when close() aborted it, and arrive just after we counted.
-        expect(probed.count('/healthz') - probesAtClose, say('no probe may be sent after close()')).toBeLessThanOrEqual(1);
+        const fine = await startFakeBackends(2);
+        fine[0].behave(answer({ status: 500 }));
+        const quiet = recorder();
+        const { http: other } = await startBalancer(step, { backends: fine.map((b) => b.url), passiveHealth: { maxFails: 1, unhealthyStatuses: [503] }, onHealthChange: quiet.onHealthChange });
+        for (let i = 0; i < 4; i += 1) await other.get('/');
+        expect(quiet.events, say('a 500 is not in unhealthyStatuses [503]: no ejection', 'health-checker.ts')).toEqual([]);
       });
     });
 
@@ -218,30 +252,29 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
           return log.find(down, 'down', index);
         };
         const firstEjection = await ejectAfter(0);
-        expect(firstEjection, say('a backend whose requests fail should be ejected: report failures with health.reportFailure()')).toBeDefined();
-        expect(firstEjection?.reason, say('the ejection should name the error')).toMatch(/ECONNREFUSED/);
-        await expect.poll(() => log.find(down, 'up'), { message: say('after the cooldown the backend should be readmitted') }).toBeDefined();
+        expect(firstEjection, say('a backend whose requests fail should be ejected: report failures with health.reportFailure()', 'retries.ts')).toBeDefined();
+        expect(firstEjection?.reason, say('the ejection should name the error', 'retries.ts')).toMatch(/ECONNREFUSED/);
+        await eventually(() => log.find(down, 'up'), say('after the cooldown the backend should be readmitted', 'health-checker.ts'));
         const firstReadmit = log.find(down, 'up')!;
 
         const secondEjection = await ejectAfter(log.events.indexOf(firstReadmit));
-        expect(secondEjection, say('failing again after readmission should eject again')).toBeDefined();
-        await expect.poll(() => log.find(down, 'up', log.events.indexOf(secondEjection!)), { timeout: 2_000 }).toBeDefined();
+        expect(secondEjection, say('failing again after readmission should eject again', 'retries.ts')).toBeDefined();
+        await eventually(() => log.find(down, 'up', log.events.indexOf(secondEjection!)), say('after the second cooldown the backend should be readmitted again', 'health-checker.ts'));
         const secondReadmit = log.find(down, 'up', log.events.indexOf(secondEjection!))!;
 
-        expect(firstReadmit.at - firstEjection!.at, say('the first cooldown lasts baseEjectionMs')).toBeGreaterThanOrEqual(55);
-        expect(secondReadmit.at - secondEjection!.at, say('the second cooldown lasts 2 × baseEjectionMs')).toBeGreaterThanOrEqual(115);
+        expect(firstReadmit.at - firstEjection!.at, say('the first cooldown lasts baseEjectionMs', 'backend-health.ts')).toBeGreaterThanOrEqual(55);
+        expect(secondReadmit.at - secondEjection!.at, say('the second cooldown lasts 2 × baseEjectionMs', 'backend-health.ts')).toBeGreaterThanOrEqual(115);
       });
 
-      it('counts configured response statuses as failures', async () => {
+      it('fails over only to backends the request has not tried, even when a tried one stays in rotation', async () => {
         const backends = await startFakeBackends(2);
-        backends[0].behave(answer({ status: 503 }));
-        const log = recorder();
-        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), passiveHealth: { maxFails: 2, unhealthyStatuses: [503] }, onHealthChange: log.onHealthChange });
+        for (const backend of backends) backend.behave({ kind: 'reset' });
+        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), maxRetries: 0, maxAttempts: 3, retryDelayMs: 1, passiveHealth: { maxFails: 10 } });
 
-        for (let i = 0; i < 4; i += 1) await http.get('/');
-        const ejection = log.find(backends[0], 'down');
-        expect(ejection, say('two 503s within the window should eject the backend: report responses with health.reportResponse()')).toBeDefined();
-        expect(ejection?.reason).toMatch(/503/);
+        const res = await http.get('/');
+
+        expect(res.status, say('when every backend failed, the client gets 503', 'retries.ts')).toBe(503);
+        expect(backends.map((b) => b.requests.length), say('two backends, three attempts allowed: each backend is tried once (pool.next(ctx.tried)), not the first one twice', 'retries.ts')).toEqual([1, 1]);
       });
 
       it('never ejects the last available backend', async () => {
@@ -251,8 +284,170 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
 
         const res = await http.get('/');
 
-        expect(res.status, say('when every backend fails, the client gets 503')).toBe(503);
-        expect(lb.health.status().filter((b) => b.available), say('passive checks must leave one backend in rotation: failures may be the clients\' fault')).toHaveLength(1);
+        expect(res.status, say('when every backend fails, the client gets 503', 'retries.ts')).toBe(503);
+        expect(lb.health.status().filter((b) => b.available), say("passive checks must leave one backend in rotation: failures may be the clients' fault", 'health-checker.ts')).toHaveLength(1);
+      });
+    });
+
+    describe('active checks', () => {
+      it('takes a backend down after exactly `fall` failed probes, sends it nothing, and brings it back after `rise` passes', async () => {
+        const backends = await startFakeBackends(3);
+        const sick = backends[1];
+        sick.behaveAt('/ready', answer({ status: 503 }));
+        const log = recorder(sick, '/ready');
+        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: { ...FAST, path: '/ready' }, onHealthChange: log.onHealthChange });
+
+        await eventually(() => log.find(sick, 'down'), say('a backend failing its health path (/ready here) should go DOWN', 'health-checker.ts'));
+        expect(log.find(sick, 'down')?.probes, say('DOWN after exactly `fall` (2) failed probes', 'backend-health.ts')).toBe(2);
+        const before = traffic(sick, '/ready');
+        for (let i = 0; i < 6; i += 1) await http.get('/').expect(200);
+        expect(traffic(sick, '/ready') - before, say('a DOWN backend should receive no traffic', 'health-checker.ts')).toBe(0);
+
+        sick.behaveAt('/ready', answer());
+        const failedProbes = sick.count('/ready'); // every probe from here on passes
+        const downAt = log.events.indexOf(log.find(sick, 'down')!);
+        await eventually(() => log.find(sick, 'up', downAt), say('a recovered backend should come back UP', 'health-checker.ts'));
+        expect(log.find(sick, 'up', downAt)!.probes - failedProbes, say('UP after exactly `rise` (3) passing probes', 'backend-health.ts')).toBe(3);
+        const served = await Promise.all([1, 2, 3].map(() => http.get('/')));
+        expect(served.map((res) => res.headers['x-backend']).sort(), say('a backend that is UP again gets its share', 'health-checker.ts')).toEqual(['backend-1', 'backend-2', 'backend-3']);
+        expect(backends.every((b) => b.count('/healthz') === 0), say('probes go to the configured path only', 'probes.ts')).toBe(true);
+      });
+
+      it('does not flap on a single failed probe', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behaveAt('/healthz', answer(), answer({ status: 500 }), answer());
+        const log = recorder(backend);
+        await startBalancer(step, { backends: [backend.url], healthCheck: FAST, onHealthChange: log.onHealthChange });
+
+        await eventually(() => backend.count('/healthz') >= 6, say('the balancer should keep probing every intervalMs after listen()', 'health-checker.ts'));
+        expect(log.events.map((e) => e.to), say('pass, fail, pass: suspect and back to up, never down', 'backend-health.ts')).toEqual(['suspect', 'up']);
+      });
+
+      it('counts a probe that times out, or answers 3xx, as failed', async () => {
+        const [hanging, redirecting] = await startFakeBackends(2);
+        hanging.behaveAt('/healthz', { kind: 'hang' });
+        redirecting.behaveAt('/healthz', answer({ status: 302, headers: { location: '/elsewhere' } }));
+        const log = recorder();
+        await startBalancer(step, { backends: [hanging.url, redirecting.url], healthCheck: { ...FAST, timeoutMs: 20, fall: 2 }, onHealthChange: log.onHealthChange });
+
+        await eventually(() => log.find(hanging, 'down'), say('a backend that hangs on its health path should go DOWN (give each probe a timeout)', 'probes.ts'));
+        await eventually(() => log.find(redirecting, 'down'), say('only a 2xx passes a probe: a redirect is not healthy', 'probes.ts'));
+      });
+
+      it('can probe with a bare TCP connect, like the Go original', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const log = recorder();
+        await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, mode: 'tcp', fall: 1, rise: 1 }, onHealthChange: log.onHealthChange });
+
+        await backend.stop();
+        await eventually(() => log.find(backend, 'down'), say('tcp mode: a refused connection is a failed probe', 'probes.ts'));
+        await backend.start();
+        await eventually(() => log.find(backend, 'up'), say('tcp mode: an accepted connection is a passed probe', 'probes.ts'));
+        expect(backend.count('/healthz'), say('tcp mode sends no HTTP request', 'probes.ts')).toBe(0);
+      });
+
+      it('answers 503 at once when every backend is down', async () => {
+        const backends = await startFakeBackends(2);
+        for (const backend of backends) backend.behaveAt('/healthz', answer({ status: 500 }));
+        const log = recorder();
+        const { http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: { ...FAST, fall: 1 }, onHealthChange: log.onHealthChange });
+
+        await eventually(() => log.events.filter((e) => e.to === 'down').length === 2, say('both backends fail their probes and should go DOWN', 'health-checker.ts'));
+        const res = await http.get('/');
+        expect(res.status, say('with every backend DOWN by active checks, answer 503 without trying any', 'retries.ts')).toBe(503);
+        expect(backends.map((b) => traffic(b)), say('no traffic may reach a DOWN backend', 'retries.ts')).toEqual([0, 0]);
+      });
+
+      it('keeps a backend taken out by hand out of rotation, whatever the probes say, until it is put back', async () => {
+        const backends = await startFakeBackends(2);
+        backends[1].behaveAt('/healthz', answer({ status: 500 }), answer());
+        const log = recorder();
+        const { lb, http } = await startBalancer(step, { backends: backends.map((b) => b.url), healthCheck: { ...FAST, fall: 1, rise: 1 }, onHealthChange: log.onHealthChange });
+        lb.health.setMaintenance(lb.pool.backends[1], true);
+
+        await eventually(() => log.find(backends[1], 'up'), say('the probes go on while a backend is in maintenance', 'health-checker.ts'));
+        for (let i = 0; i < 4; i += 1) await http.get('/').expect(200);
+        expect(traffic(backends[1]), say('a backend in maintenance gets no traffic, even after a probe brought it up', 'health-checker.ts')).toBe(0);
+        expect(lb.health.status()[1], say('the status shows the maintenance', 'health-checker.ts')).toMatchObject({ state: 'up', maintenance: true, available: false });
+
+        lb.health.setMaintenance(lb.pool.backends[1], false);
+        for (let i = 0; i < 4; i += 1) await http.get('/').expect(200);
+        expect(traffic(backends[1]), say('out of maintenance, the backend gets its share again', 'health-checker.ts')).toBe(2);
+      });
+
+      it('refuses thresholds that could never trip', () => {
+        for (const healthCheck of [{ rise: 0 }, { fall: 1.5 }, { intervalMs: 0 }, { path: 'healthz' }]) {
+          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], healthCheck }), say(`healthCheck ${JSON.stringify(healthCheck)} should be refused at construction`, 'health-checker.ts')).toThrow(
+            expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+          );
+        }
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], passiveHealth: { maxFails: 0 } }), say('maxFails 0 would eject on nothing', 'health-checker.ts')).toThrow(
+          expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+        );
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('probes with one loop per backend, however often listen() is called, and again after close() and listen()', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behaveAt('/healthz', answer({ delayMs: 20 }));
+        const lb = step.createLoadBalancer({ backends: [backend.url], healthCheck: { ...FAST, intervalMs: 200 } });
+        await lb.listen(0, '127.0.0.1');
+        await expect(lb.listen(0, '127.0.0.1'), say('a second listen() on a listening balancer should fail', 'load-balancer.ts')).rejects.toThrow();
+        await eventually(() => backend.count('/healthz') === 1, say('the balancer should probe after listen()', 'health-checker.ts'));
+        await delay(100); // well inside the 200 ms interval: a second loop would have probed by now
+        expect(backend.count('/healthz'), say('one probe loop per backend: listen() twice must not start a second one', 'health-checker.ts')).toBe(1);
+
+        await lb.close();
+        const probesAtClose = backend.count('/healthz');
+        await lb.listen(0, '127.0.0.1');
+        await eventually(() => backend.count('/healthz') > probesAtClose, say('after close() and listen() the probes should start again', 'health-checker.ts'));
+        await lb.close();
+      });
+
+      it('close() stops every probe loop and timer, and a second close() resolves too', async () => {
+        const [probed, control] = await startFakeBackends(2);
+        const before = openHandles();
+        const lb = step.createLoadBalancer({ backends: [probed.url], healthCheck: { ...FAST, intervalMs: 5 } });
+        await lb.listen(0, '127.0.0.1');
+        await eventually(() => probed.count('/healthz') >= 2, say('the balancer should probe every intervalMs after listen()', 'health-checker.ts'));
+
+        await lb.close();
+        await expect(lb.close(), say('a second close() should resolve too', 'load-balancer.ts')).resolves.toBeUndefined();
+        const probesAtClose = probed.count('/healthz');
+        expect(await leakedSince(before), say('close() must clear every health-check timer and socket', 'health-checker.ts')).toEqual({});
+        // A second balancer with the same interval is our clock: while it probes 8 times, a leaked loop would too.
+        const { lb: witness } = await startBalancer(step, { backends: [control.url], healthCheck: { ...FAST, intervalMs: 5 } });
+        await eventually(() => control.count('/healthz') >= 8, say('the balancer should probe every intervalMs after listen()', 'health-checker.ts'));
+        await witness.close();
+        // One probe may have been on the wire when close() aborted it, and arrive just after we counted.
+        expect(probed.count('/healthz') - probesAtClose, say('no probe may be sent after close()', 'health-checker.ts')).toBeLessThanOrEqual(1);
+      });
+
+      it('close() while a probe hangs, a cooldown runs and a retry pause waits leaves nothing behind', async () => {
+        const [hanging, refusing, slow] = await startFakeBackends(3);
+        hanging.behaveAt('/healthz', { kind: 'hang' });
+        await refusing.stop();
+        slow.behave({ kind: 'reset' });
+        const before = openHandles();
+        const passive = step.createLoadBalancer({ backends: [refusing.url, hanging.url], retryDelayMs: 1, passiveHealth: { baseEjectionMs: 60_000, maxEjectionMs: 60_000 } });
+        const active = step.createLoadBalancer({ backends: [hanging.url], healthCheck: { ...FAST, timeoutMs: 60_000 } });
+        const pausing = step.createLoadBalancer({ backends: [slow.url], retryDelayMs: 60_000 });
+        const [{ url: passiveUrl }, , { url: pausingUrl }] = await Promise.all([passive.listen(0, '127.0.0.1'), active.listen(0, '127.0.0.1'), pausing.listen(0, '127.0.0.1')]);
+
+        hanging.behave(answer());
+        const ejected = await fetch(passiveUrl); // refused → ejected for 60 s, answered by the other backend
+        expect(ejected.status, say('the refused backend fails over', 'retries.ts')).toBe(200);
+        await eventually(() => hanging.count('/healthz') === 1, say('the active balancer should probe', 'health-checker.ts'));
+        const abandoned = requestToAbandon(pausingUrl, '/');
+        await expect.poll(() => slow.requests.length, { message: say('the request should reach the backend, and be retried after a pause', 'retries.ts') }).toBe(1);
+
+        const started = performance.now();
+        await Promise.all([passive.close(), active.close(), pausing.close()]);
+        expect(performance.now() - started, say('close() must not wait for a probe, a cooldown or a retry pause', 'load-balancer.ts')).toBeLessThan(1_000);
+        abandoned.destroy();
+        for (const backend of [hanging, slow]) await backend.stop();
+        expect(await leakedSince(before), say('after close() no timer, socket or server may remain: clear cooldowns, abort probes and pauses', 'health-checker.ts')).toEqual({});
       });
     });
 
@@ -264,10 +459,12 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
 
         const status = await fetch(`${admin.url}/lb/status`);
         expect(status.status).toBe(200);
-        expect(await status.json(), say('the status JSON should list each backend with its state')).toMatchObject({ backends: [{ url: backend.url, state: 'up', available: true }] });
+        expect(await status.json(), say('the status JSON should list each backend with its state', 'admin-server.ts')).toMatchObject({
+          backends: [{ url: backend.url, state: 'up', available: true, maintenance: false }],
+        });
 
         const proxied = await http.get('/lb/status');
-        expect(proxied.headers['x-backend'], say('the traffic port must proxy every path, /lb/status included')).toBe('backend-1');
+        expect(proxied.headers['x-backend'], say('the traffic port must proxy every path, /lb/status included', 'admin-server.ts')).toBe('backend-1');
       });
     });
   });

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
-import { because } from '../helpers/learner-messages.js';
+import { messagesFor } from '../helpers/learner-messages.js';
 import { rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike, RoundRobinModule } from './round-robin.js';
+import { ENDINGS, RETRY_OPTIONS, playEnding } from './try-endings.js';
 
 /** The step 3 exports these checks need (described by shape, so every later step fits). */
 interface RetriesModule extends RoundRobinModule {
@@ -16,7 +18,10 @@ interface RetriesModule extends RoundRobinModule {
   RequestContext: new (inbound: http.IncomingMessage, res: http.ServerResponse) => {
     attempts: number;
     retries: number;
+    tries: number;
     backend: unknown;
+    readonly tried: ReadonlySet<unknown>;
+    readonly clientGone: AbortSignal;
     startAttempt(backend: BackendLike): void;
   };
   failureKind(err: Error): 'not-sent' | 'reset' | 'other';
@@ -30,10 +35,10 @@ interface RetryOptions {
   maxRetries?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
+  maxBufferedBodyBytes?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  onRequest?: (entry: { method: string; url: string; backend: string; status: number; attempts?: number; tries?: number }) => void;
 }
-
-const say = (behaviour: string) => because('step3', behaviour);
 
 /** An injected clock for the retry pause: records every wait and lets the test decide when it ends. */
 function controlledSleep({ autoResolve }: { autoResolve: boolean }) {
@@ -49,58 +54,134 @@ function controlledSleep({ autoResolve }: { autoResolve: boolean }) {
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
 const fakeResponse = (headersSent: boolean) => ({ headersSent }) as http.ServerResponse;
+/** Written from RFC 9110 §9.2.2, not read from the code under test. */
+const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'];
+const NOT_IDEMPOTENT = ['POST', 'PATCH', 'CONNECT', 'LOCK'];
 
-export function retries(target: Target<unknown> & { module: RetriesModule }): void {
+export interface RetryExpectations {
+  /**
+   * Step 3 takes a backend out of rotation itself, and only when its retries ran out. From step 4 on
+   * the passive health checks decide (their suite checks how), so these checks leave rotation alone.
+   */
+  judgesRotation: boolean;
+}
+
+export function retries(target: Target<unknown> & { module: RetriesModule }, expectations: RetryExpectations = { judgesRotation: true }): void {
   const step = target.module;
   const { RequestContext, ServerPool, failureKind, mayRetry, ConnectTimeoutError, BackendTimeoutError } = step;
+  const say = messagesFor('step3', target);
 
   describeBehaviour('step3', 'retries with per-request context counters', target, () => {
     describe('the pieces', () => {
-      it('RequestContext counts attempts and resets retries for every new backend', () => {
+      it('RequestContext counts attempts, resets retries for every new backend, and remembers the backends tried', () => {
         const [first, second] = new ServerPool([new URL('http://127.0.0.1:9001'), new URL('http://127.0.0.1:9002')]).backends;
         const res = new http.ServerResponse(new http.IncomingMessage(null as never));
         const ctx = new RequestContext(new http.IncomingMessage(null as never), res);
+        expect([ctx.attempts, ctx.retries, ctx.tries, ctx.tried.size], say('a new context starts with every counter at 0 and nothing tried', 'request-context.ts')).toEqual([0, 0, 0, 0]);
 
         ctx.startAttempt(first);
         ctx.retries = 3;
         ctx.startAttempt(second);
 
-        expect(ctx.attempts, say('startAttempt() should count one more attempt')).toBe(2);
-        expect(ctx.retries, say('startAttempt() must reset retries to 0 — the Go original forgets, so later backends get one try')).toBe(0);
-        expect(ctx.backend, say('startAttempt() should remember the backend')).toBe(second);
+        expect(ctx.attempts, say('startAttempt() should count one more attempt', 'request-context.ts')).toBe(2);
+        expect(ctx.retries, say('startAttempt() must reset retries to 0 — the Go original forgets, so later backends get one try', 'request-context.ts')).toBe(0);
+        expect(ctx.backend, say('startAttempt() should remember the backend', 'request-context.ts')).toBe(second);
+        expect([...ctx.tried], say('startAttempt() should add the backend to ctx.tried, so failover picks a new one', 'request-context.ts')).toEqual([first, second]);
       });
 
-      it('failureKind tells "never sent" from "reset" from anything else', () => {
-        expect(failureKind(errno('ECONNREFUSED')), say('a refused connection never carried the request')).toBe('not-sent');
-        expect(failureKind(new ConnectTimeoutError(10)), say('a connect timeout never carried the request')).toBe('not-sent');
-        expect(failureKind(errno('ECONNRESET')), say('a reset connection may have carried the request')).toBe('reset');
-        expect(failureKind(new BackendTimeoutError(10)), say('a silent backend is neither')).toBe('other');
+      it('RequestContext.clientGone aborts when the client leaves before the response is finished, not after', () => {
+        const socket = { writable: true, on: () => {}, once: () => {}, removeListener: () => {} };
+        const early = new http.ServerResponse(new http.IncomingMessage(socket as never));
+        const ctx = new RequestContext(new http.IncomingMessage(null as never), early);
+        early.emit('close');
+        expect(ctx.clientGone.aborted, say('a response closed before it finished means the client left', 'request-context.ts')).toBe(true);
+
+        const done = new http.ServerResponse(new http.IncomingMessage(socket as never));
+        const finished = new RequestContext(new http.IncomingMessage(null as never), done);
+        Object.defineProperty(done, 'writableFinished', { value: true });
+        done.emit('close');
+        expect(finished.clientGone.aborted, say('a response that finished was not abandoned', 'request-context.ts')).toBe(false);
       });
 
-      it('mayRetry allows only what is safe to send again', () => {
+      it('pool.next(skip) never offers a backend this request has tried, and rotates over the rest', () => {
+        const pool = new ServerPool([9001, 9002, 9003].map((port) => new URL(`http://127.0.0.1:${port}`)));
+        const skip = new Set([pool.backends[0]]);
+        const picks = Array.from({ length: 4 }, () => pool.next(skip)?.index);
+        expect(picks, say('with backend 1 tried, next(skip) should alternate between 2 and 3', 'server-pool.ts')).toEqual([1, 2, 1, 2]);
+        expect(pool.next(new Set(pool.backends)), say('when every backend was tried, next(skip) returns undefined', 'server-pool.ts')).toBeUndefined();
+      });
+
+      it('failureKind tells "never sent" from "reset" from anything else, code by code', () => {
+        const expected: Record<string, 'not-sent' | 'reset' | 'other'> = {
+          ECONNREFUSED: 'not-sent', // nobody listens
+          EHOSTUNREACH: 'not-sent',
+          ENETUNREACH: 'not-sent',
+          ENOTFOUND: 'not-sent', // the name did not resolve: no connection was ever made
+          EAI_AGAIN: 'not-sent', // a DNS timeout, same
+          ECONNRESET: 'reset', // the connection broke after it was made
+          EPIPE: 'reset', // we wrote into a connection the backend had closed
+          ETIMEDOUT: 'other',
+          ERR_SOMETHING_ELSE: 'other',
+        };
+        const actual = Object.fromEntries(Object.keys(expected).map((code) => [code, failureKind(errno(code))]));
+        expect(actual, say('classify every error code by whether the request can have left', 'retry-policy.ts')).toEqual(expected);
+        expect(failureKind(new ConnectTimeoutError(10)), say('a connect timeout never carried the request', 'retry-policy.ts')).toBe('not-sent');
+        expect(failureKind(new BackendTimeoutError(10)), say('a silent backend is neither', 'retry-policy.ts')).toBe('other');
+        expect(failureKind(new Error('no code at all')), say('an error without a code is "other"', 'retry-policy.ts')).toBe('other');
+      });
+
+      it('mayRetry allows a reset only for idempotent methods, exactly the ones of RFC 9110 §9.2.2', () => {
+        const buffered = { kind: 'buffered' as const, bytes: Buffer.from('x') };
+        for (const method of [...IDEMPOTENT, ...NOT_IDEMPOTENT]) {
+          expect(mayRetry(errno('ECONNRESET'), method, buffered, fakeResponse(false)), say(`after a reset, ${method} ${IDEMPOTENT.includes(method) ? 'may' : 'must not'} be sent again`, 'retry-policy.ts')).toBe(
+            IDEMPOTENT.includes(method),
+          );
+          expect(mayRetry(errno('ECONNREFUSED'), method, buffered, fakeResponse(false)), say(`a ${method} that was never sent may go again`, 'retry-policy.ts')).toBe(true);
+        }
+      });
+
+      it('mayRetry allows nothing once the client has response bytes, without a body to replay, or after a timeout', () => {
         const buffered = { kind: 'buffered' as const, bytes: Buffer.from('x') };
         const streamed = { kind: 'streamed' as const, stream: null as never };
-        expect(mayRetry(errno('ECONNREFUSED'), 'POST', buffered, fakeResponse(false)), say('a POST that was never sent may go again')).toBe(true);
-        expect(mayRetry(errno('ECONNRESET'), 'GET', buffered, fakeResponse(false)), say('an idempotent GET may go again after a reset')).toBe(true);
-        expect(mayRetry(errno('ECONNRESET'), 'POST', buffered, fakeResponse(false)), say('a POST the backend may have received must not be sent again')).toBe(false);
-        expect(mayRetry(errno('ECONNREFUSED'), 'GET', streamed, fakeResponse(false)), say('a streamed body is gone: nothing to replay')).toBe(false);
-        expect(mayRetry(errno('ECONNRESET'), 'GET', buffered, fakeResponse(true)), say('once the client has response bytes nothing is retried')).toBe(false);
-        expect(mayRetry(new BackendTimeoutError(10), 'GET', buffered, fakeResponse(false)), say('a silent backend is not retried')).toBe(false);
+        expect(mayRetry(errno('ECONNREFUSED'), 'GET', streamed, fakeResponse(false)), say('a streamed body is gone: nothing to replay', 'retry-policy.ts')).toBe(false);
+        expect(mayRetry(errno('ECONNREFUSED'), 'GET', buffered, fakeResponse(true)), say('once the client has response bytes nothing is retried', 'retry-policy.ts')).toBe(false);
+        expect(mayRetry(errno('ECONNRESET'), 'GET', buffered, fakeResponse(true)), say('once the client has response bytes nothing is retried', 'retry-policy.ts')).toBe(false);
+        expect(mayRetry(new BackendTimeoutError(10), 'GET', buffered, fakeResponse(false)), say('a silent backend is not retried', 'retry-policy.ts')).toBe(false);
+        expect(mayRetry(new ConnectTimeoutError(10), 'POST', buffered, fakeResponse(false)), say('a connect timeout may be retried, even for POST', 'retry-policy.ts')).toBe(true);
+      });
+    });
+
+    describe('every way a try can end (backend A misbehaves, backend B is healthy; maxRetries 2, maxAttempts 2)', () => {
+      it.each(ENDINGS.map((ending) => [ending.name, ending] as const))('%s', async (_name, ending) => {
+        const run = await playEnding(step, ending);
+        const { expected } = ending;
+        const how = `${ending.method} whose try ends "${ending.name}"`;
+
+        expect(run.status, say(`a ${how}: the client should get ${expected.status}`, 'retries.ts')).toBe(expected.status);
+        expect(run.requests, say(`a ${how}: requests reaching [A, B] (A's retries, then failover)`, 'retries.ts')).toEqual(expected.requests);
+        expect(run.entry?.tries, say(`a ${how}: the request log should count every try (ctx.tries)`, 'retries.ts')).toBe(expected.tries);
+        if (!expectations.judgesRotation) return;
+        expect(run.lb.pool.backends[0].isAlive(), say(`a ${how}: ${expected.aStaysInRotation ? 'one such failure is no proof A is dead, keep it in rotation' : 'A should be out of rotation once its retries ran out'}`, 'retries.ts')).toBe(
+          expected.aStaysInRotation,
+        );
       });
     });
 
     describe('the balancer', () => {
-      it('retries a backend that resets its first two connections, on the same backend, after the retry delay', async () => {
+      it('retries on the same backend after retryDelayMs, and logs attempts and tries', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.queue({ kind: 'reset' }, { kind: 'reset' });
         const clock = controlledSleep({ autoResolve: true });
-        const { http: client } = await startBalancer(step, { backends: [backend.url], retryDelayMs: 50, sleep: clock.sleep });
+        const onRequest = vi.fn();
+        const { http: client } = await startBalancer(step, { backends: [backend.url], retryDelayMs: 50, sleep: clock.sleep, onRequest });
 
         const res = await client.get('/flaky');
 
-        expect(res.status, say('the third try should succeed and the client should never notice the first two')).toBe(200);
-        expect(backend.connections, say('the backend should see exactly 3 connections: 2 reset, 1 answered')).toBe(3);
-        expect(clock.waits.map((wait) => wait.ms), say('the balancer should wait retryDelayMs before each retry')).toEqual([50, 50]);
+        expect(res.status, say('the third try should succeed and the client should never notice the first two', 'retries.ts')).toBe(200);
+        expect(backend.connections, say('the backend should see exactly 3 connections: 2 reset, 1 answered', 'retries.ts')).toBe(3);
+        expect(clock.waits.map((wait) => wait.ms), say('the balancer should wait retryDelayMs (50 here) before each retry', 'retries.ts')).toEqual([50, 50]);
+        await expect.poll(() => onRequest.mock.calls.length).toBe(1);
+        expect(onRequest.mock.calls[0]?.[0], say('the log should say 3 tries on 1 backend (count ctx.tries for every try)', 'retries.ts')).toMatchObject({ attempts: 1, tries: 3, status: 200 });
       });
 
       it('fails over from a refused backend to a healthy one and skips the refused one afterwards', async () => {
@@ -109,24 +190,26 @@ export function retries(target: Target<unknown> & { module: RetriesModule }): vo
         const { lb, http: client } = await startBalancer(step, { backends: [down.url, up.url], retryDelayMs: 1 });
 
         const first = await client.get('/');
-        expect(first.status, say('the request should be answered by the healthy backend')).toBe(200);
+        expect(first.status, say('the request should be answered by the healthy backend', 'retries.ts')).toBe(200);
         expect(first.headers['x-backend']).toBe('backend-2');
-        expect(lb.pool.backends[0].isAlive(), say('a backend that failed all its retries should be marked not alive')).toBe(false);
+        if (expectations.judgesRotation) expect(lb.pool.backends[0].isAlive(), say('a backend that failed all its retries should be marked not alive', 'retries.ts')).toBe(false);
 
         for (let i = 0; i < 3; i += 1) await client.get('/').expect(200);
-        expect(up.requests, say('with backend 1 down, every request should go to backend 2')).toHaveLength(4);
+        expect(up.requests, say('with backend 1 down, every request should go to backend 2', 'retries.ts')).toHaveLength(4);
       });
 
       it('answers 503 after exactly maxAttempts × (maxRetries + 1) tries when every backend fails', async () => {
         const backends = await startFakeBackends(4);
         for (const backend of backends) backend.behave({ kind: 'reset' });
-        const { http: client } = await startBalancer(step, { backends: backends.map((b) => b.url), maxAttempts: 3, maxRetries: 2, retryDelayMs: 1 });
+        const onRequest = vi.fn();
+        const { http: client } = await startBalancer(step, { backends: backends.map((b) => b.url), maxAttempts: 3, maxRetries: 1, retryDelayMs: 1, onRequest });
 
         const res = await client.get('/');
 
-        expect(res.status, say('when every attempt fails the client should get 503')).toBe(503);
-        const tries = backends.map((b) => b.requests.length);
-        expect(tries, say('3 backends × (1 try + 2 retries) = 9 tries, and the 4th backend untouched')).toEqual([3, 3, 3, 0]);
+        expect(res.status, say('when every attempt fails the client should get 503', 'retries.ts')).toBe(503);
+        expect(backends.map((b) => b.requests.length), say('3 backends × (1 try + 1 retry) = 6 tries, and the 4th backend untouched', 'retries.ts')).toEqual([2, 2, 2, 0]);
+        await expect.poll(() => onRequest.mock.calls.length).toBe(1);
+        expect(onRequest.mock.calls[0]?.[0], say('the log should say 6 tries on 3 backends', 'retries.ts')).toMatchObject({ attempts: 3, tries: 6, status: 503 });
       });
 
       it('gives the second backend its full retries (the Go original does not reset the counter)', async () => {
@@ -137,8 +220,8 @@ export function retries(target: Target<unknown> & { module: RetriesModule }): vo
 
         const res = await client.get('/');
 
-        expect(res.headers['x-backend'], say('backend 2 should answer on its third try: its retries start again at 0')).toBe('backend-2');
-        expect(backends.map((b) => b.requests.length), say('backend 1: 1 try + 3 retries; backend 2: 2 resets + 1 answer')).toEqual([4, 3]);
+        expect(res.headers['x-backend'], say('backend 2 should answer on its third try: its retries start again at 0', 'retries.ts')).toBe('backend-2');
+        expect(backends.map((b) => b.requests.length), say('backend 1: 1 try + 3 retries; backend 2: 2 resets + 1 answer', 'retries.ts')).toEqual([4, 3]);
       });
 
       it('replays a POST body byte for byte after a connection failure', async () => {
@@ -149,19 +232,19 @@ export function retries(target: Target<unknown> & { module: RetriesModule }): vo
 
         const res = await rawRequest(url, { method: 'POST', path: '/orders', body, headers: { 'content-type': 'application/octet-stream' } });
 
-        expect(res.status).toBe(200);
-        expect(up.requests[0]?.body.equals(body), say('the retried POST must carry the whole body (buffer it: the stream was used up by the first try)')).toBe(true);
+        expect(res.status, say('the POST should be answered by the healthy backend', 'retries.ts')).toBe(200);
+        expect(up.requests[0]?.body.equals(body), say('the retried POST must carry the whole body (buffer it: the stream was used up by the first try)', 'request-body.ts')).toBe(true);
       });
 
-      it('does not send a POST again once the backend received it', async () => {
+      it('does not retry a body larger than maxBufferedBodyBytes: it was streamed, there is nothing to replay', async () => {
         const backends = await startFakeBackends(2);
-        backends[0].behave({ kind: 'reset' }); // reads the whole request, then resets
-        const { http: client } = await startBalancer(step, { backends: backends.map((b) => b.url), retryDelayMs: 1 });
+        backends[0].behave({ kind: 'reset' });
+        const { url } = await startBalancer(step, { backends: backends.map((b) => b.url), retryDelayMs: 1, maxBufferedBodyBytes: 1024 });
 
-        const res = await client.post('/payments').send('charge 100');
+        const res = await rawRequest(url, { method: 'PUT', path: '/big', body: randomBytes(4096) });
 
-        expect(res.status, say('a POST that failed after the backend got it should end in 502, not be retried')).toBe(502);
-        expect(backends.map((b) => b.requests.length), say('the POST must reach exactly one backend, once')).toEqual([1, 0]);
+        expect(res.status, say('a PUT too large to buffer cannot be replayed: 502', 'retries.ts')).toBe(502);
+        expect(backends.map((b) => b.requests.length), say('the streamed PUT reaches one backend, once', 'retries.ts')).toEqual([1, 0]);
       });
 
       it('stops retrying as soon as the client disconnects', async () => {
@@ -171,14 +254,31 @@ export function retries(target: Target<unknown> & { module: RetriesModule }): vo
         const { url, http: client } = await startBalancer(step, { backends: [backend.url], sleep: clock.sleep });
 
         const req = requestToAbandon(url, '/gone');
-        await expect.poll(() => clock.waits.length, { message: say('the balancer should pause before retrying') }).toBe(1);
+        await expect.poll(() => clock.waits.length, { message: say('the balancer should pause before retrying', 'retries.ts') }).toBe(1);
         req.destroy();
 
-        await expect.poll(() => clock.waits[0].signal.aborted, { message: say('the wait should be aborted when the client goes away (pass ctx.clientGone to sleep)') }).toBe(true);
+        await expect.poll(() => clock.waits[0].signal.aborted, { message: say('the wait should be aborted when the client goes away (pass ctx.clientGone to sleep)', 'retries.ts') }).toBe(true);
         clock.waits[0].resolve(); // even if the timer fired now, nothing more should be tried
         backend.behave(answer());
         await client.get('/after').expect(200);
-        expect(backend.requests.filter((r) => r.url === '/gone'), say('no try may follow once the client has gone')).toHaveLength(1);
+        expect(backend.requests.filter((r) => r.url === '/gone'), say('no try may follow once the client has gone', 'retries.ts')).toHaveLength(1);
+      });
+
+      it('ends a request whose client gives up mid-upload: logged, nothing sent, nothing kept', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const onRequest = vi.fn();
+        const { lb, url } = await startBalancer(step, { backends: [backend.url], onRequest, ...RETRY_OPTIONS });
+        const { hostname, port } = new URL(url);
+        const arrived = once(lb.server, 'request');
+        const req = http.request({ hostname, port, method: 'POST', path: '/upload', agent: false, headers: { 'content-length': 100_000 } });
+        req.on('error', () => {});
+        req.write(randomBytes(10_000));
+        await arrived; // the balancer has the headers and is reading the body
+        req.destroy();
+
+        await expect.poll(() => onRequest.mock.calls.length, { message: say('an upload the client abandons must still end (and be logged)', 'request-body.ts') }).toBe(1);
+        expect(onRequest.mock.calls[0]?.[0], say('the abandoned upload is logged with status 0', 'load-balancer.ts')).toMatchObject({ url: '/upload', status: 0 });
+        expect(backend.requests, say('a body that never completed must not be forwarded', 'request-body.ts')).toHaveLength(0);
       });
     });
   });

@@ -22,7 +22,9 @@ export type Behaviour =
   /** Read the request, then reset the TCP connection (the client sees ECONNRESET, no response). */
   | { kind: 'reset' }
   /** Send the status line, headers and half of a promised body, then reset the connection. */
-  | { kind: 'die-mid-body' };
+  | { kind: 'die-mid-body' }
+  /** Send the status line, headers and half of a promised body, then go silent (never finish). */
+  | { kind: 'stall-mid-body' };
 
 export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
   kind: 'answer',
@@ -158,6 +160,10 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
     case 'die-mid-body':
       res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });
       res.write('x'.repeat(500), () => req.socket.resetAndDestroy());
+      return;
+    case 'stall-mid-body':
+      res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });
+      res.write('x'.repeat(500));
       return;
   }
 }

@@ -42,15 +42,24 @@ export function rawRequest(baseUrl: string, options: RawRequest = {}): Promise<R
 /**
  * Writes raw bytes to `baseUrl`'s port and resolves with everything the server sent back before it
  * closed the connection. For requests node:http refuses to send, such as malformed ones.
+ * `halfClose` (default true) ends our side after writing. A server may take that as the client
+ * leaving (Node's does, and drops the request), so for a request that should be answered pass false
+ * and send `Connection: close`.
  */
-export function rawExchange(baseUrl: string, bytes: string): Promise<string> {
+export function rawExchange(baseUrl: string, bytes: string, { halfClose = true, timeoutMs = 2_000 } = {}): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
+    const socket = net.connect(Number(port), hostname, () => (halfClose ? socket.end(bytes) : socket.write(bytes)));
     const chunks: Buffer[] = [];
+    const text = () => Buffer.concat(chunks).toString('latin1');
+    // Fail fast instead of waiting for the test timeout: a connection that stays open is the finding.
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`the connection was still open after ${timeoutMs} ms; received so far: ${JSON.stringify(text().slice(0, 200))}`));
+    });
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('close', () => resolve(text()));
   });
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Every way one try can end, as a table the retry suite (step 3) and the health-check suite (step 4)
+ * both walk. Each row sets backend A (the first in rotation) misbehaving and backend B healthy, sends
+ * one request, and states what must happen: the status the client gets, how many requests each
+ * backend received (which says whether it was retried and failed over), whether A stays in rotation
+ * in step 3, and whether the passive health checks of step 4 are told about A.
+ *
+ * The expected values are written here from the rules in the chapters, never computed by the code
+ * under test.
+ */
+import { expect, vi } from 'vitest';
+import type { LoadBalancer } from '../../tools/contract.js';
+import { startBalancer, type StepModule } from '../helpers/balancer.js';
+import { startBlackHole } from '../helpers/black-hole.js';
+import { answer, startFakeBackends, type Behaviour, type FakeBackend } from '../helpers/fake-backend.js';
+import { rawRequest, requestToAbandon } from '../helpers/raw-http.js';
+
+export interface Ending {
+  /** Test title: how the try ends. */
+  name: string;
+  method: string;
+  /** What backend A does; 'refuse' stops it, 'black-hole' never accepts the connection. */
+  a: Behaviour | 'refuse' | 'black-hole';
+  /** The client abandons the request once A has it. */
+  clientLeaves?: boolean;
+  /** Extra balancer options for this row (step 4 adds unhealthyStatuses). */
+  options?: Record<string, unknown>;
+  expected: {
+    /** The status the client gets; 'reset' when its connection is cut, 'none' when it left first. */
+    status: number | 'reset' | 'none';
+    /** Requests that reached A and B. Refused and never-accepted connections reach nobody: null. */
+    requests: [number | null, number];
+    /** Tries the request log reports (every try on every backend). */
+    tries: number;
+    /** Step 3: A is still in rotation afterwards (only exhausted retries take it out). */
+    aStaysInRotation: boolean;
+    /** Step 4: the passive checks are told A failed (with maxFails 1, A is ejected). */
+    aBlamed: boolean;
+  };
+}
+
+/** maxRetries 2 and maxAttempts 2 (not the defaults 3 and 3), so the counts below prove the options are used. */
+export const RETRY_OPTIONS = { maxRetries: 2, maxAttempts: 2, retryDelayMs: 1, backendTimeoutMs: 150, connectTimeoutMs: 100 };
+
+export const ENDINGS: readonly Ending[] = [
+  {
+    name: 'answered',
+    method: 'POST',
+    a: answer({ status: 201 }),
+    expected: { status: 201, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
+  },
+  {
+    name: 'refused (never sent): retried, then failed over',
+    method: 'POST',
+    a: 'refuse',
+    expected: { status: 200, requests: [null, 1], tries: 4, aStaysInRotation: false, aBlamed: true },
+  },
+  {
+    name: 'connection never accepted within connectTimeoutMs (never sent): retried, then failed over',
+    method: 'PATCH',
+    a: 'black-hole',
+    expected: { status: 200, requests: [null, 1], tries: 4, aStaysInRotation: false, aBlamed: true },
+  },
+  {
+    name: 'reset of an idempotent GET: retried, then failed over',
+    method: 'GET',
+    a: { kind: 'reset' },
+    expected: { status: 200, requests: [3, 1], tries: 4, aStaysInRotation: false, aBlamed: true },
+  },
+  {
+    name: 'reset of an idempotent DELETE: retried, then failed over',
+    method: 'DELETE',
+    a: { kind: 'reset' },
+    expected: { status: 200, requests: [3, 1], tries: 4, aStaysInRotation: false, aBlamed: true },
+  },
+  {
+    name: 'reset of a POST the backend may have processed: 502, not sent again',
+    method: 'POST',
+    a: { kind: 'reset' },
+    expected: { status: 502, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'reset of a PATCH: 502, not sent again',
+    method: 'PATCH',
+    a: { kind: 'reset' },
+    expected: { status: 502, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'backend silent for backendTimeoutMs: 504, not retried',
+    method: 'GET',
+    a: { kind: 'hang' },
+    expected: { status: 504, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'backend dies mid-body: client connection cut, not retried',
+    method: 'GET',
+    a: { kind: 'die-mid-body' },
+    expected: { status: 'reset', requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'backend goes silent mid-body: client connection cut after backendTimeoutMs, not retried',
+    method: 'GET',
+    a: { kind: 'stall-mid-body' },
+    expected: { status: 'reset', requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'client leaves before the answer: nothing retried, nobody blamed',
+    method: 'GET',
+    a: { kind: 'hang' },
+    clientLeaves: true,
+    expected: { status: 'none', requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
+  },
+];
+
+export interface EndingRun {
+  status: number | 'reset' | 'none';
+  /** Requests A and B received; null for A when it refuses or never accepts. */
+  requests: [number | null, number];
+  entry: { tries?: number; attempts?: number; status: number } | undefined;
+  lb: LoadBalancer & { pool: { backends: readonly { isAlive(): boolean }[] } };
+  backends: FakeBackend[];
+}
+
+/** Plays one row: starts A and B, a balancer in front, sends the request, and reports what happened. */
+export async function playEnding<Options>(
+  step: StepModule<Options, LoadBalancer & { pool: { backends: readonly { isAlive(): boolean }[] } }>,
+  ending: Ending,
+  extraOptions: Record<string, unknown> = {},
+): Promise<EndingRun> {
+  const backends = await startFakeBackends(2);
+  const [a, b] = backends;
+  let aUrl = a.url;
+  if (ending.a === 'refuse') await a.stop();
+  else if (ending.a === 'black-hole') aUrl = (await startBlackHole()).url;
+  else a.behave(ending.a);
+  const onRequest = vi.fn();
+  const options = { backends: [aUrl, b.url], ...RETRY_OPTIONS, ...extraOptions, ...ending.options, onRequest } as Options;
+  const { lb, url } = await startBalancer(step, options);
+
+  let status: EndingRun['status'];
+  if (ending.clientLeaves) {
+    const req = requestToAbandon(url, '/ending');
+    await expect.poll(() => a.requests.length, { message: 'the request should reach backend A' }).toBe(1);
+    req.destroy();
+    status = 'none';
+  } else {
+    status = await rawRequest(url, { method: ending.method, path: '/ending', body: ending.method === 'GET' || ending.method === 'DELETE' ? undefined : 'order #1' }).then(
+      (res) => res.status,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ECONNRESET' || err.message === 'socket hang up') return 'reset' as const;
+        throw err;
+      },
+    );
+  }
+  await expect.poll(() => onRequest.mock.calls.length, { message: 'the request log should report the request once it has ended' }).toBe(1);
+  const requests: [number | null, number] = [ending.a === 'refuse' || ending.a === 'black-hole' ? null : a.requests.length, b.requests.length];
+  return { status, requests, entry: onRequest.mock.calls[0]?.[0], lb, backends };
+}
