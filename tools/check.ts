@@ -5,7 +5,8 @@
  *      (tools/starters.ts), the README table, the docs' quoted code;
  *   2. the whole suite passes against solutions/ (`npm run test:solutions`);
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
- *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks.
+ *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks;
+ *   4. with `--walk` (CI), every state between starter and solution behaves (tools/walk.ts).
  *
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
  */
@@ -14,8 +15,9 @@ import { STEPS, testFileOf, type Step } from './curriculum.js';
 import { snippetDrift } from './doc-snippets.js';
 import { solutionDrift } from './inheritance.js';
 import { readmeDrift } from './readme-table.js';
-import { starterDrift } from './starters.js';
+import { starterDrift, todoCount } from './starters.js';
 import { isOwnTest, resultsOf, runVitest, type FileResult } from './vitest-json.js';
+import { walkState } from './walk.js';
 
 interface Verdict {
   name: string;
@@ -62,10 +64,11 @@ function print(verdict: Verdict): void {
 }
 
 async function main(): Promise<void> {
+  let walkToo = false;
   try {
-    parseArgs({ options: {} });
+    walkToo = parseArgs({ options: { walk: { type: 'boolean', default: false } } }).values.walk;
   } catch (err) {
-    console.error(`check: ${(err as Error).message}\nusage: npm run check`);
+    console.error(`check: ${(err as Error).message}\nusage: npm run check [-- --walk]`);
     process.exit(2);
   }
 
@@ -90,6 +93,18 @@ async function main(): Promise<void> {
     for (const verdict of judgeStarter(step, resultsOf(learner.report, step))) {
       print(verdict);
       verdicts.push(verdict);
+    }
+  }
+
+  if (walkToo) {
+    console.log('\n== every state between starter and solution (npm run walk) ==');
+    for (const step of STEPS) {
+      for (let done = 0; done <= todoCount(step); done += 1) {
+        const state = await walkState(step, done);
+        const verdict = { name: `${step.id} with ${done} of ${state.total} TODOs done (${(state.ms / 1000).toFixed(1)} s)`, ok: state.problems.length === 0, detail: state.problems.join('; ') };
+        print(verdict);
+        verdicts.push(verdict);
+      }
     }
   }
 

@@ -34,7 +34,7 @@ export const STEPS: readonly Step[] = [
     summary: 'A reverse proxy in front of one backend: forward, add X-Forwarded-*, answer 502 instead of crashing.',
     difficulty: 'easy',
     minutes: 45,
-    owns: ['backend-response.ts', 'backend-url.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'server-lifecycle.ts'],
+    owns: ['backend-response.ts', 'backend-url.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'framing.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'request-checks.ts', 'server-lifecycle.ts'],
   },
   {
     id: 'step2',
@@ -44,7 +44,7 @@ export const STEPS: readonly Step[] = [
     summary: 'Rotate over many backends with an atomic ticket counter, skip dead ones, and learn where races come from in Node.',
     difficulty: 'medium',
     minutes: 60,
-    owns: ['backend.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'load-balancer.ts', 'mutex.ts', 'server-pool.ts', 'shared-counter.ts'],
+    owns: ['backend.ts', 'errors.ts', 'index.ts', 'load-balancer.ts', 'mutex.ts', 'server-pool.ts', 'shared-counter.ts'],
   },
   {
     id: 'step3',

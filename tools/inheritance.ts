@@ -51,12 +51,24 @@ export function solutionDrift(step: Step, root = ROOT): string[] {
     const before = path.join(root, 'solutions', previous.folder);
     for (const file of step.owns) {
       const earlier = path.join(before, file);
-      if (present.includes(file) && existsSync(earlier) && withoutMarkers(readFileSync(earlier, 'utf8')) === readFileSync(path.join(dir, file), 'utf8')) {
-        drift.push(`${where}/${file} is listed in owns but does not change ${previous.id}'s version: drop it from owns`);
-      }
+      if (!present.includes(file) || !existsSync(earlier)) continue;
+      const was = withoutMarkers(readFileSync(earlier, 'utf8'));
+      const now = readFileSync(path.join(dir, file), 'utf8');
+      if (was === now) drift.push(`${where}/${file} is listed in owns but does not change ${previous.id}'s version: drop it from owns`);
+      // An owned file is a hand-made copy: a name added to the earlier step's version must reach it too.
+      const lost = exportedNames(was).filter((name) => !exportedNames(now).includes(name));
+      if (lost.length > 0) drift.push(`${where}/${file} no longer exports ${lost.join(', ')} from solutions/${previous.folder}/${file}: copy the change over`);
     }
   }
   return drift;
+}
+
+/** The names a module exports: its own (`export class X`, `export function y`, …) and re-exported ones (`export { a, type B } from`). */
+function exportedNames(source: string): string[] {
+  const own = [...source.matchAll(/^export (?:async )?(?:class|function|const|let|type|interface) (\w+)/gm)].map((match) => match[1]);
+  const lists = [...source.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].flatMap((match) => match[1].split(','));
+  const reexported = lists.map((entry) => entry.trim().replace(/^type /, '').split(/\s+as\s+/).pop() ?? '').filter((name) => name !== '');
+  return [...own, ...reexported];
 }
 
 /** Writes the inherited files of `step`'s solution (run in step order: each reads the one before). */

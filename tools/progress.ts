@@ -1,18 +1,18 @@
 /**
- * `npm run progress`: runs every step's suite against your code in steps/ and shows where you are.
+ * `npm run progress`: runs every step's suite against your code in steps/ and shows where you are,
+ * counting the same tests `npm test -- stepN` runs: the step's own, and the earlier steps' checks
+ * that its suite re-runs against your code.
  *
- *   step  title                                  tests     state
- *   1     Naive forwarding                       20/20     done
- *   2     Round robin, safe under concurrency    9/13      in progress
- *   3     Retries and failover, done safely      2/10      not started
+ *   step  title                                  own      earlier   state
+ *   1     Naive forwarding                       27/27    -         [##########] done
+ *   2     Round robin, safe under concurrency    9/15     27/27     [######....] in progress
+ *   3     Retries and failover, done safely      0/20     40/42     [..........] not started
  *   next: step 2 (Round robin, safe under concurrency) — run `npm test -- step2`, read docs/step2-round-robin.md
+ *
+ * done: every test of the suite passes. in progress: at least one own test passes. not started: none does.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { chapterOf, installedSteps, testFileOf, type Step } from './curriculum.js';
-import { filesOf } from './files.js';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
-import { shippedStarter } from './starter-source.js';
 import { isOwnTest, resultsOf, runVitest, type AssertionResult, type Report } from './vitest-json.js';
 
 const HELP = `usage: npm run progress [-- step…]
@@ -23,26 +23,24 @@ export type StepState = 'done' | 'in progress' | 'not started';
 
 export interface StepProgress {
   step: Step;
+  /** The step's own tests: passed, and in all. */
   passed: number;
   total: number;
+  /** The earlier steps' checks the suite re-runs against this step's code (none for step 1). */
+  earlierPassed: number;
+  earlierTotal: number;
   state: StepState;
 }
 
-/** Own tests are under `stepN: …`; the earlier steps' checks count toward done as well. */
-export function progressOf(step: Step, tests: readonly AssertionResult[], untouched: boolean): StepProgress {
+/** Own tests are under `stepN: …`, the earlier steps' checks under `stepK regression (on stepN): …`. */
+export function progressOf(step: Step, tests: readonly AssertionResult[]): StepProgress {
   const own = tests.filter((test) => isOwnTest(step, test));
+  const earlier = tests.filter((test) => !isOwnTest(step, test));
   const passed = own.filter((test) => test.status === 'passed').length;
-  const allGreen = tests.length > 0 && tests.every((test) => test.status === 'passed');
-  const state: StepState = allGreen ? 'done' : untouched ? 'not started' : 'in progress';
-  return { step, passed, total: own.length, state };
-}
-
-/** True while steps/<folder> is exactly the shipped starter. */
-export async function isUntouched(step: Step, root: string): Promise<boolean> {
-  const dir = path.join(root, 'steps', step.folder);
-  const shipped = await shippedStarter(step, root);
-  const present = filesOf(dir);
-  return present.length === shipped.size && present.every((file) => shipped.get(file) === readFileSync(path.join(dir, file), 'utf8'));
+  const earlierPassed = earlier.filter((test) => test.status === 'passed').length;
+  const allGreen = tests.length > 0 && passed === own.length && earlierPassed === earlier.length;
+  const state: StepState = allGreen ? 'done' : passed > 0 ? 'in progress' : 'not started';
+  return { step, passed, total: own.length, earlierPassed, earlierTotal: earlier.length, state };
 }
 
 export function renderTable(rows: readonly StepProgress[], colour: boolean): string[] {
@@ -52,10 +50,11 @@ export function renderTable(rows: readonly StepProgress[], colour: boolean): str
     return `\u001b[${code}m${text}\u001b[0m`;
   };
   const width = Math.max(5, ...rows.map((row) => row.step.title.length));
-  const lines = [`step  ${'title'.padEnd(width)}  tests    state`];
+  const lines = [`step  ${'title'.padEnd(width)}  own      earlier  state`];
   for (const row of rows) {
     const bar = progressBar(row.passed, row.total);
-    lines.push(`${String(row.step.number).padEnd(4)}  ${row.step.title.padEnd(width)}  ${`${row.passed}/${row.total}`.padEnd(7)}  ${paint(row.state, `${bar} ${row.state}`)}`);
+    const earlier = row.earlierTotal === 0 ? '-' : `${row.earlierPassed}/${row.earlierTotal}`;
+    lines.push(`${String(row.step.number).padEnd(4)}  ${row.step.title.padEnd(width)}  ${`${row.passed}/${row.total}`.padEnd(7)}  ${earlier.padEnd(7)}  ${paint(row.state, `${bar} ${row.state}`)}`);
   }
   return lines;
 }
@@ -68,7 +67,9 @@ function progressBar(passed: number, total: number): string {
 export function nextAction(rows: readonly StepProgress[]): string {
   const next = rows.find((row) => row.state !== 'done');
   if (!next) return 'all done: every step passes. See docs/performance.md, or try an extension from the chapters.';
-  return `next: step ${next.step.number} (${next.step.title}) — run \`npm test -- ${next.step.id}\`, read ${chapterOf(next.step)}`;
+  const broken = next.earlierTotal - next.earlierPassed;
+  const warning = broken > 0 && next.passed === next.total ? ` (its own tests pass, but ${broken} check(s) of earlier steps fail on this code)` : '';
+  return `next: step ${next.step.number} (${next.step.title})${warning} — run \`npm test -- ${next.step.id}\`, read ${chapterOf(next.step)}`;
 }
 
 /** A spinner for terminals; one plain line for logs and CI. */
@@ -98,10 +99,7 @@ export const progress: Command = async (argv, io) => {
   } finally {
     stop();
   }
-  const rows: StepProgress[] = [];
-  for (const step of chosen) {
-    rows.push(progressOf(step, resultsOf(report, step)?.assertionResults ?? [], await isUntouched(step, io.root)));
-  }
+  const rows = chosen.map((step) => progressOf(step, resultsOf(report, step)?.assertionResults ?? []));
   for (const line of renderTable(rows, io.isTTY)) io.out(line);
   io.out('');
   io.out(nextAction(rows));

@@ -2,8 +2,9 @@ import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { watchBackendResponse } from './backend-response.js';
 import { sendError } from './error-response.js';
-import { stripHopByHop } from './hop-by-hop.js';
+import type { Framing } from './framing.js';
 import { prepareOutbound, type OutboundTimeouts } from './outbound-request.js';
+import { checkInbound } from './request-checks.js';
 
 /**
  * Forwards requests to backends: our counterpart of Go's httputil.ReverseProxy, built on http-proxy.
@@ -16,6 +17,8 @@ export class Proxy {
    */
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #proxy: httpProxy;
+  /** How each request's body is framed, decided before http-proxy touches its headers (see framing.ts). */
+  readonly #framings = new WeakMap<http.IncomingMessage, Framing>();
 
   constructor(timeouts: OutboundTimeouts) {
     this.#proxy = httpProxy.createProxyServer({ agent: this.#agent });
@@ -23,7 +26,8 @@ export class Proxy {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
       try {
-        prepareOutbound(outbound, inbound, timeouts);
+        prepareOutbound(outbound, inbound, this.#framings.get(inbound) as Framing, timeouts);
+        // Stryker disable next-line BlockStatement: only a starter's unfinished TODO throws here (npm run walk covers it)
       } catch (err) {
         outbound.destroy(err as Error);
       }
@@ -42,13 +46,14 @@ export class Proxy {
     // #endregion
   }
 
-  /** Sends `inbound` to `backend` and streams the backend's answer into `res`. */
+  /**
+   * Sends `inbound` to `backend` and streams the backend's answer into `res`. Throws, before anything
+   * is sent, for a request that cannot be forwarded faithfully (see request-checks.ts).
+   */
   forward(inbound: http.IncomingMessage, res: http.ServerResponse, backend: URL): void {
-    // Strip here, not on the outbound request: http-proxy copies these headers over, and once a header
-    // like Transfer-Encoding is removed from a ClientRequest, Node stops framing the body itself.
-    stripHopByHop(inbound.headers);
+    this.#framings.set(inbound, checkInbound(inbound));
     // Node has already answered `100 Continue` to the client, and with Expect set http-proxy skips its
-    // 'proxyReq' event, which we need for the path, the X-Forwarded-* headers and the timeout.
+    // 'proxyReq' event, which we need for the path, the framing, the X-Forwarded-* headers and the timeout.
     delete inbound.headers.expect;
     // #region exercise(step1, 1): forward the inbound request to the backend with http-proxy's web() method
     this.#proxy.web(inbound, res, { target: backend });

@@ -4,7 +4,7 @@ import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
 import { NoBackendAvailableError } from './errors.js';
 import { Proxy } from './proxy.js';
-import { closeServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
 import { ServerPool } from './server-pool.js';
 
 /** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
@@ -46,7 +46,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
   const { onRequest } = options;
 
-  const server = http.createServer((inbound, res) => {
+  const server = createTrafficServer((inbound, res) => {
     // #region exercise(step2, 4): ask the pool for the next alive backend in rotation instead of always the first
     const backend = pool.next();
     // #starter const backend = pool.backends.at(0); // step 1's choice: always the first

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { HealthChecker } from './health-checker.js';
 
 /**
- * The admin API, on its own port: `GET /lb/status` answers JSON with every backend's health.
+ * The admin API, on its own port: `GET /lb/status` (or `HEAD`) answers JSON with every backend's health.
  *
  * Why a separate server: on the traffic port every path belongs to the backends. A reserved path
  * such as `/lb/status` there would shadow a backend's own `/lb/status` and let any client read our
@@ -11,11 +11,16 @@ import type { HealthChecker } from './health-checker.js';
  */
 export function createAdminServer(health: HealthChecker): http.Server {
   return http.createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/lb/status') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try GET /lb/status\n');
-      return;
-    }
-    const body = JSON.stringify({ backends: health.status() }, null, 2);
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${body}\n`);
+    // A query string (`/lb/status?pretty`) changes nothing; the path decides.
+    const path = new URL(req.url ?? '/', 'http://admin.invalid').pathname;
+    if (path !== '/lb/status') return void answerText(res, 404, 'not found: try GET /lb/status\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void answerText(res, 405, 'method not allowed: try GET /lb/status\n', { allow: 'GET, HEAD' });
+    const body = `${JSON.stringify({ backends: health.status() }, null, 2)}\n`;
+    // Node sends no body in answer to HEAD, but the headers as for GET.
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) }).end(body);
   });
+}
+
+function answerText(res: http.ServerResponse, status: number, text: string, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
 }

@@ -1,11 +1,14 @@
 /**
- * Errors the balancer raises itself. Each has a stable `code`: the error path and the tests switch on
- * the code, never on the message text (undici's lib/core/errors.js does the same).
+ * Errors the balancer raises itself. Each has a stable `code`, which the tests switch on (never on
+ * the message text; undici's lib/core/errors.js does the same), and the HTTP status the client gets
+ * for it, which the one error path (error-response.ts) sends.
  */
 export class LoadBalancerError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What the client is answered: 502 unless the error knows better. */
+    readonly status = 502,
   ) {
     super(message);
     this.name = new.target.name;
@@ -17,7 +20,7 @@ export class NotImplementedError extends LoadBalancerError {
   /** @param folder the step's folder, e.g. `step1-naive-forwarding`; @param task what to write. */
   constructor(folder: string, task: string) {
     const step = folder.split('-')[0];
-    super('NOT_IMPLEMENTED', `NotImplemented: ${step} — ${task} (see docs/${folder}.md)`);
+    super('NOT_IMPLEMENTED', `NotImplemented: ${step} — ${task} (see docs/${folder}.md)`, 501);
   }
 }
 
@@ -28,16 +31,43 @@ export class InvalidOptionsError extends LoadBalancerError {
   }
 }
 
+/**
+ * A request the balancer refuses to forward because of how it is written. Whatever else the client
+ * sent on that connection cannot be trusted either, so the connection closes after the answer.
+ */
+export class RefusedRequestError extends LoadBalancerError {}
+
+/** A request we cannot forward faithfully, such as one whose body length is ambiguous. The client gets 400. */
+export class BadRequestError extends RefusedRequestError {
+  constructor(reason: string) {
+    super('BAD_REQUEST', reason, 400);
+  }
+}
+
+/** More request headers than the balancer forwards. The client gets 431. */
+export class TooManyHeadersError extends RefusedRequestError {
+  constructor(count: number, limit: number) {
+    super('TOO_MANY_HEADERS', `${count} request headers, more than the ${limit} we forward`, 431);
+  }
+}
+
+/** A transfer coding other than chunked (RFC 9112 §6.1: answer 501, as nginx does). */
+export class UnsupportedTransferCodingError extends RefusedRequestError {
+  constructor(codings: string) {
+    super('UNSUPPORTED_TRANSFER_CODING', `cannot forward a body with Transfer-Encoding: ${codings}`, 501);
+  }
+}
+
 /** The backend went silent for longer than `backendTimeoutMs`. The client gets 504. */
 export class BackendTimeoutError extends LoadBalancerError {
   constructor(timeoutMs: number) {
-    super('BACKEND_TIMEOUT', `the backend sent nothing for ${timeoutMs} ms`);
+    super('BACKEND_TIMEOUT', `the backend sent nothing for ${timeoutMs} ms`, 504);
   }
 }
 
 /** The backend did not accept the connection in time. The client gets 504. */
 export class ConnectTimeoutError extends LoadBalancerError {
   constructor(timeoutMs: number) {
-    super('CONNECT_TIMEOUT', `the backend did not accept a connection within ${timeoutMs} ms`);
+    super('CONNECT_TIMEOUT', `the backend did not accept a connection within ${timeoutMs} ms`, 504);
   }
 }

@@ -18,18 +18,16 @@ export const HOP_BY_HOP_HEADERS: readonly string[] = [
 ];
 
 /**
- * Removes the hop-by-hop headers from `headers` in place. `Connection` may name more headers that are
- * private to this hop (`Connection: close, X-Secret`), so those go first, while we can still read it.
+ * The headers that must not cross this hop, given the message's `Connection` value: those it names
+ * first (`Connection: close, X-Secret` makes X-Secret private to this hop), then the list. Host is never
+ * one of them: a client must not be able to make us drop it. Framing is re-applied by framing.ts.
  */
-export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders): void {
-  for (const name of namedByConnection(headers.connection)) delete headers[name];
-  for (const name of HOP_BY_HOP_HEADERS) delete headers[name];
+export function hopByHopNames(connection: string | string[] | number | undefined): string[] {
+  const named = typeof connection === 'string' ? connection.split(',').map((token) => token.trim().toLowerCase()) : [];
+  return [...named.filter((name) => name !== 'host'), ...HOP_BY_HOP_HEADERS];
 }
 
-function namedByConnection(value: IncomingHttpHeaders['connection'] | OutgoingHttpHeaders['connection']): string[] {
-  if (typeof value !== 'string') return [];
-  return value
-    .split(',')
-    .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '');
+/** Removes the hop-by-hop headers from a header object in place (a backend's response, before it is copied). */
+export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders): void {
+  for (const name of hopByHopNames(headers.connection)) delete headers[name];
 }

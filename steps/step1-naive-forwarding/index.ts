@@ -2,5 +2,17 @@ export { createLoadBalancer } from './load-balancer.js';
 export type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from './load-balancer.js';
 export { parseBackends } from './backend-url.js';
 export type { ListenAddress } from './server-lifecycle.js';
-export { HOP_BY_HOP_HEADERS, stripHopByHop } from './hop-by-hop.js';
-export { BackendTimeoutError, ConnectTimeoutError, InvalidOptionsError, LoadBalancerError, NotImplementedError } from './errors.js';
+export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
+export { sendError, statusFor } from './error-response.js';
+export { applyFraming, framingOf, type Framing } from './framing.js';
+export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
+export {
+  BackendTimeoutError,
+  BadRequestError,
+  ConnectTimeoutError,
+  InvalidOptionsError,
+  LoadBalancerError,
+  NotImplementedError,
+  TooManyHeadersError,
+  UnsupportedTransferCodingError,
+} from './errors.js';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
 import { Proxy } from './proxy.js';
-import { closeServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
 
 /** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
 export interface LoadBalancerOptions {
@@ -42,13 +42,14 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
   const { onRequest } = options;
 
-  const server = http.createServer((inbound, res) => {
+  const server = createTrafficServer((inbound, res) => {
     // Step 1 has a single idea: forward. Choosing between backends is step 2's job.
     const backend = backends[0];
     if (onRequest) logWhenDone(inbound, res, backend, onRequest);
     try {
       proxy.forward(inbound, res, backend);
     } catch (err) {
+      // A request we refuse (400, 501) lands here, and so does a starter's TODO.
       // A throw here would be an uncaught exception: the whole process, every client, gone.
       sendError(res, err as Error);
     }
@@ -74,7 +75,9 @@ function logWhenDone(
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
+      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
+      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: backend.origin,
       status: res.headersSent ? res.statusCode : 0,

@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Where `listen()` ended up listening. */
@@ -7,6 +7,15 @@ export interface ListenAddress {
   port: number;
   /** `http://host:port`, ready to use. */
   url: string;
+}
+
+/** The server clients talk to. */
+export function createTrafficServer(handler: http.RequestListener): http.Server {
+  const server = http.createServer(handler);
+  // No count limit: Node would drop the headers past its default of 2000 silently. checkInbound
+  // (request-checks.ts) refuses too many with 431 instead; Node's 16 KiB limit on the head still applies.
+  server.maxHeadersCount = 0;
+  return server;
 }
 
 /** Starts `server` listening and resolves with the address it got; rejects if the port is taken. */

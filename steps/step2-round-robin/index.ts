@@ -6,12 +6,18 @@ export { Backend } from './backend.js';
 export { ServerPool } from './server-pool.js';
 export { Mutex } from './mutex.js';
 export { takeTicket, takeTicketRacy, type AsyncStore } from './shared-counter.js';
-export { HOP_BY_HOP_HEADERS, stripHopByHop } from './hop-by-hop.js';
+export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
+export { sendError, statusFor } from './error-response.js';
+export { applyFraming, framingOf, type Framing } from './framing.js';
+export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {
   BackendTimeoutError,
+  BadRequestError,
   ConnectTimeoutError,
   InvalidOptionsError,
   LoadBalancerError,
   NoBackendAvailableError,
   NotImplementedError,
+  TooManyHeadersError,
+  UnsupportedTransferCodingError,
 } from './errors.js';

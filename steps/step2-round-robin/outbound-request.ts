@@ -1,6 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { BackendTimeoutError, ConnectTimeoutError } from './errors.js';
 import { addForwardedHeaders } from './forwarded-headers.js';
+import { applyFraming, type Framing } from './framing.js';
+import { hopByHopNames } from './hop-by-hop.js';
 
 /** The limits one request to a backend lives under. */
 export interface OutboundTimeouts {
@@ -10,11 +12,20 @@ export interface OutboundTimeouts {
   backendTimeoutMs: number;
 }
 
-/** Shapes the request to the backend before its first byte is written (http-proxy's 'proxyReq'). */
-export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessage, timeouts: OutboundTimeouts): void {
+/**
+ * Shapes the request to the backend before its first byte is written (http-proxy's 'proxyReq').
+ * `framing` was decided when the request arrived: by now http-proxy has edited the inbound headers
+ * (it sets `content-length: 0` on a DELETE or OPTIONS and drops its Transfer-Encoding), so they no
+ * longer tell how the body is delimited.
+ */
+export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessage, framing: Framing, timeouts: OutboundTimeouts): void {
   // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
   // A proxy should pass the request target on exactly as the client sent it.
+  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
   outbound.path = inbound.url ?? '/';
+  for (const name of hopByHopNames(inbound.headers.connection)) outbound.removeHeader(name);
+  // After the hop-by-hop headers: Transfer-Encoding is one of them, and the body still needs framing.
+  applyFraming(outbound, framing);
   addForwardedHeaders(outbound, inbound);
   limitTime(outbound, timeouts);
 }

@@ -1,9 +1,9 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { LoadBalancerError, NotImplementedError } from './errors.js';
+import { LoadBalancerError, NotImplementedError, RefusedRequestError } from './errors.js';
 
 /**
- * The one error path. Every failure while proxying ends here, and this is the only place that picks
- * a status for it (Go's ReverseProxy has one ErrorHandler for the same reason).
+ * The one error path. Every failure while proxying ends here, and this is the only place that answers
+ * the client for it (Go's ReverseProxy has one ErrorHandler for the same reason).
  */
 export function sendError(res: ServerResponse, err: Error): void {
   if (res.writableEnded || res.destroyed) return;
@@ -15,6 +15,11 @@ export function sendError(res: ServerResponse, err: Error): void {
   }
   const status = statusFor(err);
   const body = err instanceof NotImplementedError ? `${err.message}\n` : `${status} ${STATUS_CODES[status]}\n`;
+  // A backend may have set headers before it failed; none of them belongs to our answer.
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  // Close the connection after a refused request, and when unread request bytes would be taken for
+  // the next request on it.
+  if (err instanceof RefusedRequestError || !res.req.complete) res.shouldKeepAlive = false;
   res.writeHead(status, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -22,11 +27,7 @@ export function sendError(res: ServerResponse, err: Error): void {
   res.end(body);
 }
 
-/** 503 when no backend is alive, 504 when the backend was too slow, 501 for a starter's TODO, else 502. */
+/** The status an error carries (400, 501, 503, 504 …); any other failure is the backend's: 502. */
 export function statusFor(err: Error): number {
-  const code = err instanceof LoadBalancerError ? err.code : undefined;
-  if (code === 'NO_BACKEND') return 503;
-  if (code === 'BACKEND_TIMEOUT' || code === 'CONNECT_TIMEOUT') return 504;
-  if (code === 'NOT_IMPLEMENTED') return 501;
-  return 502;
+  return err instanceof LoadBalancerError ? err.status : 502;
 }

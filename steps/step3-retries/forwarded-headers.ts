@@ -10,9 +10,12 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
  *   whatever the client sent: a client could otherwise claim to have used https.
  */
 export function addForwardedHeaders(outbound: ClientRequest, inbound: IncomingMessage): void {
+  // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
   const clientAddress = inbound.socket.remoteAddress ?? '';
   const earlier = inbound.headers['x-forwarded-for'];
   outbound.setHeader('x-forwarded-for', earlier ? `${earlier}, ${clientAddress}` : clientAddress);
   outbound.setHeader('x-forwarded-proto', 'http'); // this balancer only accepts plain HTTP
-  outbound.setHeader('x-forwarded-host', inbound.headers.host ?? '');
+  // An HTTP/1.0 client may send no Host; then there is nothing to tell, and a claimed value must go.
+  if (inbound.headers.host === undefined) outbound.removeHeader('x-forwarded-host');
+  else outbound.setHeader('x-forwarded-host', inbound.headers.host);
 }

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
+import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackend, startFakeBackends, type FakeBackend } from '../helpers/fake-backend.js';
 import { leakedSince, openHandles } from '../helpers/leaks.js';
 import { messagesFor } from '../helpers/learner-messages.js';
@@ -48,15 +49,18 @@ interface HealthOptions {
 
 type HealthBalancer = LoadBalancer & {
   pool: PoolLike;
-  health: { status(): Status[]; setMaintenance(backend: BackendLike, on: boolean): void };
+  health: { status(): Status[]; setMaintenance(backend: BackendLike, on: boolean): void; start(): void; stop(): void };
   listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
 };
 
 /** The step 4 exports these checks need (described by shape, so later steps fit too). */
 interface HealthModule {
   createLoadBalancer(options: HealthOptions): HealthBalancer;
+  probeHttp(backend: URL, path: string, timeoutMs: number, signal: AbortSignal): Promise<{ passed: boolean; error?: string }>;
+  probeTcp(backend: URL, timeoutMs: number, signal: AbortSignal): Promise<{ passed: boolean; error?: string }>;
   BackendHealth: new (rules: HealthRules) => {
     state: HealthState;
+    lastError: string | undefined;
     readonly available: boolean;
     recordProbe(passed: boolean, error?: string): Transition | undefined;
     recordFailure(error: string, now: number, mayEject: boolean): { transition: Transition; cooldownMs: number } | undefined;
@@ -177,7 +181,8 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
           return ejection?.cooldownMs;
         };
         expect([eject(0), eject(10), eject(20), eject(30)], say('cooldowns: 1, 2, 3 × baseEjectionMs (100 ms), capped at maxEjectionMs (250 ms)', 'backend-health.ts')).toEqual([100, 200, 250, 250]);
-        expect(eject(30 + 251), say('after a quiet maxEjectionMs the next ejection is short again', 'backend-health.ts')).toBe(100);
+        expect(eject(30 + 250), say('exactly maxEjectionMs later is not yet quiet: the cooldown stays long', 'backend-health.ts')).toBe(250);
+        expect(eject(280 + 251), say('after a quiet maxEjectionMs the next ejection is short again', 'backend-health.ts')).toBe(100);
       });
 
       it('an ejected backend needs `rise` passing probes to return: the passes before the ejection do not count', () => {
@@ -188,6 +193,31 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         expect(health.recordFailure('ECONNRESET', 2, true)?.transition.to, say('three failed requests eject', 'backend-health.ts')).toBe('down');
         expect(walk(health, [true]), say('one pass after an ejection is not enough: reset the pass count when you eject', 'backend-health.ts')).toEqual(['recovering']);
         expect(walk(health, [true, true]), say('rise 3 passes after the ejection bring it up', 'backend-health.ts')).toEqual(['recovering', 'up']);
+      });
+
+      it('never brings a backend back on a failed probe, and readmits only a backend that is down', () => {
+        const health = new BackendHealth({ ...RULES, maxFails: 1 });
+        expect(health.readmit(), say('readmit() of a backend that is up changes nothing', 'backend-health.ts')).toBeUndefined();
+        walk(health, [false]);
+        expect([health.readmit(), health.state], say('readmit() of a suspect backend changes nothing', 'backend-health.ts')).toEqual([undefined, 'suspect']);
+        health.recordFailure('ECONNRESET', 0, true);
+        expect(walk(health, [false]), say('a failed probe keeps a down backend down (and reports no change)', 'backend-health.ts')).toEqual(['down']);
+        expect(health.recordProbe(false, 'x'), say('staying in the same state is no transition', 'backend-health.ts')).toBeUndefined();
+        expect(health.readmit()?.to, say('readmit() brings a down backend up', 'backend-health.ts')).toBe('up');
+      });
+
+      it('explains every transition, and keeps the last error for the status page', () => {
+        const health = new BackendHealth(RULES);
+        expect(health.recordProbe(false, 'HTTP 503')?.reason, say('the reason names the count and the error', 'backend-health.ts')).toMatch(/1 failed probe\(s\): HTTP 503/);
+        expect(health.recordProbe(true)?.reason, say('a suspect backend that passes again says so', 'backend-health.ts')).toMatch(/passed/);
+        expect(health.lastError, say('a passing probe does not erase the last error', 'backend-health.ts')).toBe('HTTP 503');
+        walk(health, [false, false]);
+        expect(health.recordProbe(true)?.reason, say('recovering says how many passes so far', 'backend-health.ts')).toMatch(/1 passing probe/);
+        expect(health.recordProbe(false, 'ECONNREFUSED')?.reason, say('a failure while recovering says so, with the error', 'backend-health.ts')).toMatch(/while recovering: ECONNREFUSED/);
+        expect(health.lastError, say('lastError is the latest failure', 'backend-health.ts')).toBe('ECONNREFUSED');
+        const ejected = new BackendHealth({ ...RULES, maxFails: 1 });
+        expect(ejected.recordFailure('ETIMEDOUT', 0, true)?.transition.reason, say('an ejection names the count and the error', 'backend-health.ts')).toMatch(/1 failed request\(s\): ETIMEDOUT/);
+        expect(ejected.readmit()?.reason, say('a readmission says why', 'backend-health.ts')).toMatch(/cooldown/);
       });
 
       it('does not eject a backend that is down already', () => {
@@ -358,6 +388,48 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         expect(backends.map((b) => traffic(b)), say('no traffic may reach a DOWN backend', 'retries.ts')).toEqual([0, 0]);
       });
 
+      it('passes a probe on a 2xx answer only, and says why a probe failed', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const statuses = [200, 204, 299, 300, 302, 404, 500];
+        for (const status of statuses) backend.behaveAt(`/s${status}`, answer({ status }));
+        const signal = new AbortController().signal;
+        const results = await Promise.all(statuses.map((status) => step.probeHttp(new URL(backend.url), `/s${status}`, 1_000, signal)));
+        expect(results, say('2xx passes; a redirect or an error status fails, named', 'probes.ts')).toEqual([
+          { passed: true },
+          { passed: true },
+          { passed: true },
+          { passed: false, error: 'HTTP 300' },
+          { passed: false, error: 'HTTP 302' },
+          { passed: false, error: 'HTTP 404' },
+          { passed: false, error: 'HTTP 500' },
+        ]);
+        expect(backend.requests[0]?.headers['user-agent'], say('a probe says what it is, so backend logs can tell it from traffic', 'probes.ts')).toMatch(/health check/);
+      });
+
+      it('fails a TCP probe that is never accepted within timeoutMs', async () => {
+        const hole = await startBlackHole();
+        const result = await step.probeTcp(new URL(hole.url), 50, new AbortController().signal);
+        expect(result, say('a connection that is never accepted fails the probe after timeoutMs, with the reason', 'probes.ts')).toEqual({ passed: false, error: 'no connection within 50 ms' });
+      });
+
+      it('leaves a backend that was ejected by real requests to the probes, when they run', async () => {
+        const backends = await startFakeBackends(2);
+        backends[0].behave({ kind: 'reset' });
+        backends[0].behaveAt('/healthz', answer({ status: 500 }));
+        const log = recorder();
+        const { http: client } = await startBalancer(step, {
+          backends: backends.map((b) => b.url),
+          retryDelayMs: 1,
+          healthCheck: { ...FAST, fall: 5, intervalMs: 40 },
+          passiveHealth: { maxFails: 1, baseEjectionMs: 20, maxEjectionMs: 20 },
+          onHealthChange: log.onHealthChange,
+        });
+        await client.get('/');
+        await eventually(() => log.find(backends[0], 'down'), say('a backend whose requests fail is ejected', 'retries.ts'));
+        await delay(150); // several cooldowns long: with probes on, a cooldown timer must not readmit it
+        expect(log.find(backends[0], 'up'), say('with active checks on, only passing probes bring an ejected backend back, not the cooldown', 'health-checker.ts')).toBeUndefined();
+      });
+
       it('keeps a backend taken out by hand out of rotation, whatever the probes say, until it is put back', async () => {
         const backends = await startFakeBackends(2);
         backends[1].behaveAt('/healthz', answer({ status: 500 }), answer());
@@ -375,15 +447,24 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         expect(traffic(backends[1]), say('out of maintenance, the backend gets its share again', 'health-checker.ts')).toBe(2);
       });
 
-      it('refuses thresholds that could never trip', () => {
-        for (const healthCheck of [{ rise: 0 }, { fall: 1.5 }, { intervalMs: 0 }, { path: 'healthz' }]) {
-          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], healthCheck }), say(`healthCheck ${JSON.stringify(healthCheck)} should be refused at construction`, 'health-checker.ts')).toThrow(
-            expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+      it('refuses thresholds that could never trip, naming them', () => {
+        const cases: [HealthOptions, RegExp][] = [
+          [{ backends: [], healthCheck: { rise: 0 } }, /rise/],
+          [{ backends: [], healthCheck: { fall: 1.5 } }, /fall/],
+          [{ backends: [], healthCheck: { intervalMs: 0 } }, /intervalMs/],
+          [{ backends: [], healthCheck: { timeoutMs: -1 } }, /timeoutMs/],
+          [{ backends: [], healthCheck: { path: 'healthz' } }, /path/],
+          [{ backends: [], passiveHealth: { maxFails: 0 } }, /maxFails/],
+          [{ backends: [], passiveHealth: { failWindowMs: 0 } }, /failWindowMs/],
+          [{ backends: [], passiveHealth: { baseEjectionMs: -1 } }, /baseEjectionMs/],
+          [{ backends: [], passiveHealth: { baseEjectionMs: 500, maxEjectionMs: 100 } }, /maxEjectionMs/],
+        ];
+        for (const [options, names] of cases) {
+          expect(() => step.createLoadBalancer({ ...options, backends: ['http://127.0.0.1:1'] }), say(`${JSON.stringify(options.healthCheck ?? options.passiveHealth)} should be refused at construction, by name`, 'health-checker.ts')).toThrow(
+            expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(names) }),
           );
         }
-        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], passiveHealth: { maxFails: 0 } }), say('maxFails 0 would eject on nothing', 'health-checker.ts')).toThrow(
-          expect.objectContaining({ code: 'INVALID_OPTIONS' }),
-        );
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], healthCheck: { rise: 1, fall: 1, intervalMs: 1, timeoutMs: 1 }, passiveHealth: { maxFails: 1, failWindowMs: 1, baseEjectionMs: 0, maxEjectionMs: 0 } }), say('the smallest valid thresholds are accepted', 'health-checker.ts')).not.toThrow();
       });
     });
 
@@ -403,6 +484,28 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         await lb.listen(0, '127.0.0.1');
         await eventually(() => backend.count('/healthz') > probesAtClose, say('after close() and listen() the probes should start again', 'health-checker.ts'));
         await lb.close();
+      });
+
+      it('health.start() twice still probes each backend with one loop', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behaveAt('/healthz', answer({ delayMs: 20 }));
+        const { lb } = await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, intervalMs: 200 } });
+        lb.health.start();
+        await eventually(() => backend.count('/healthz') === 1, say('the balancer should probe after listen()', 'health-checker.ts'));
+        await delay(100); // well inside the 200 ms interval
+        expect(backend.count('/healthz'), say('start() while the probes run must not start a second loop', 'health-checker.ts')).toBe(1);
+      });
+
+      it('reports no health change after close(), not even for the probe it aborted', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behaveAt('/healthz', { kind: 'hang' });
+        const log = recorder();
+        const lb = step.createLoadBalancer({ backends: [backend.url], healthCheck: { ...FAST, timeoutMs: 60_000 }, onHealthChange: log.onHealthChange });
+        await lb.listen(0, '127.0.0.1');
+        await eventually(() => backend.count('/healthz') === 1, say('the balancer should probe after listen()', 'health-checker.ts'));
+        await lb.close();
+        await delay(50);
+        expect(log.events, say('a probe cut short by close() is no failed probe: nothing may be reported after close()', 'health-checker.ts')).toEqual([]);
       });
 
       it('close() stops every probe loop and timer, and a second close() resolves too', async () => {
@@ -465,6 +568,23 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
 
         const proxied = await http.get('/lb/status');
         expect(proxied.headers['x-backend'], say('the traffic port must proxy every path, /lb/status included', 'admin-server.ts')).toBe('backend-1');
+      });
+
+      it('answers HEAD, ignores a query string, refuses other methods with 405 and Allow, and other paths with 404', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const { lb } = await startBalancer(step, { backends: [backend.url] });
+        const admin = await lb.listenAdmin(0, '127.0.0.1');
+
+        const get = await fetch(`${admin.url}/lb/status?pretty=1`);
+        expect(get.status, say('a query string changes nothing', 'admin-server.ts')).toBe(200);
+        expect([get.headers.get('content-type'), get.headers.get('cache-control')], say('JSON, never cached: the state changes from one second to the next', 'admin-server.ts')).toEqual(['application/json', 'no-store']);
+        const head = await fetch(`${admin.url}/lb/status`, { method: 'HEAD' });
+        expect([head.status, head.headers.get('content-type'), await head.text()], say('HEAD gets the headers of GET and no body', 'admin-server.ts')).toEqual([200, 'application/json', '']);
+        const post = await fetch(`${admin.url}/lb/status`, { method: 'POST' });
+        expect([post.status, post.headers.get('allow')], say('other methods get 405 with the ones allowed', 'admin-server.ts')).toEqual([405, 'GET, HEAD']);
+        const other = await fetch(`${admin.url}/elsewhere`);
+        expect([other.status, other.headers.get('content-type')], say('other paths get 404, as text', 'admin-server.ts')).toEqual([404, 'text/plain; charset=utf-8']);
+        expect(await other.text(), say('the 404 says where to look', 'admin-server.ts')).toMatch(/GET \/lb\/status/);
       });
     });
   });

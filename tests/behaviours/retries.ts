@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
+import { leakedSince, openHandles } from '../helpers/leaks.js';
 import { messagesFor } from '../helpers/learner-messages.js';
 import { rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
@@ -28,10 +29,16 @@ interface RetriesModule extends RoundRobinModule {
   mayRetry(err: Error, method: string, body: { kind: 'buffered'; bytes: Buffer } | { kind: 'streamed'; stream: Readable }, res: http.ServerResponse): boolean;
   ConnectTimeoutError: new (timeoutMs: number) => Error;
   BackendTimeoutError: new (timeoutMs: number) => Error;
+  Proxy: new (timeouts: { connectTimeoutMs: number; backendTimeoutMs: number }) => {
+    tryOnce(inbound: http.IncomingMessage, res: http.ServerResponse, backend: URL, body: unknown): Promise<{ kind: string; status?: number; error?: Error & { code?: string } }>;
+    close(): void;
+  };
 }
 
 interface RetryOptions {
   backends: readonly string[];
+  connectTimeoutMs?: number;
+  backendTimeoutMs?: number;
   maxRetries?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
@@ -68,7 +75,7 @@ export interface RetryExpectations {
 
 export function retries(target: Target<unknown> & { module: RetriesModule }, expectations: RetryExpectations = { judgesRotation: true }): void {
   const step = target.module;
-  const { RequestContext, ServerPool, failureKind, mayRetry, ConnectTimeoutError, BackendTimeoutError } = step;
+  const { RequestContext, ServerPool, failureKind, mayRetry, ConnectTimeoutError, BackendTimeoutError, Proxy } = step;
   const say = messagesFor('step3', target);
 
   describeBehaviour('step3', 'retries with per-request context counters', target, () => {
@@ -109,6 +116,58 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
         const picks = Array.from({ length: 4 }, () => pool.next(skip)?.index);
         expect(picks, say('with backend 1 tried, next(skip) should alternate between 2 and 3', 'server-pool.ts')).toEqual([1, 2, 1, 2]);
         expect(pool.next(new Set(pool.backends)), say('when every backend was tried, next(skip) returns undefined', 'server-pool.ts')).toBeUndefined();
+      });
+
+      it('Proxy.tryOnce says how a try ended: answered with its status, failed with the error, or the client left', async () => {
+        const [ok, broken, slow] = await startFakeBackends(3);
+        ok.behave(answer({ status: 207 }));
+        broken.behave({ kind: 'die-mid-body' });
+        slow.behave({ kind: 'hang' });
+        const refused = await startFakeBackend('refused');
+        await refused.stop();
+        const proxy = new Proxy({ connectTimeoutMs: 1_000, backendTimeoutMs: 5_000 });
+        onTestFinished(() => proxy.close());
+        const outcomes: Promise<{ kind: string; status?: number; error?: Error & { code?: string } }>[] = [];
+        const front = http.createServer((inbound, res) => {
+          const target = new URL({ '/ok': ok.url, '/broken': broken.url, '/refused': refused.url, '/slow': slow.url }[inbound.url ?? ''] ?? ok.url);
+          const outcome = proxy.tryOnce(inbound, res, target, { kind: 'buffered', bytes: Buffer.alloc(0), framing: { kind: 'none' } });
+          outcomes.push(outcome);
+          void outcome.then((ended) => ended.kind === 'failed' && !res.headersSent && res.writeHead(599).end());
+        });
+        await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+        onTestFinished(() => new Promise<void>((resolve) => (front.closeAllConnections(), front.close(() => resolve()))));
+        const url = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
+
+        await rawRequest(url, { path: '/ok' });
+        await rawRequest(url, { path: '/refused' });
+        await rawRequest(url, { path: '/broken' }).catch(() => undefined);
+        const abandoned = requestToAbandon(url, '/slow');
+        await expect.poll(() => slow.requests.length).toBe(1);
+        abandoned.destroy();
+
+        const [answered, refusedTry, brokenTry, gone] = await Promise.all(outcomes);
+        expect(answered, say('a complete response is "answered", with the status the client got', 'proxy.ts')).toEqual({ kind: 'answered', status: 207 });
+        expect([refusedTry.kind, refusedTry.error?.code], say('a refused connection is "failed", with the error', 'proxy.ts')).toEqual(['failed', 'ECONNREFUSED']);
+        expect(brokenTry.kind, say('a backend that breaks off its response has failed too: the client was cut off because of it', 'proxy.ts')).toBe('failed');
+        expect(gone, say('a client that leaves first is "client-gone": that says nothing about the backend', 'proxy.ts')).toEqual({ kind: 'client-gone' });
+      });
+
+      it('refuses retry options that cannot work, naming the option', () => {
+        const cases: [Record<string, number>, RegExp][] = [
+          [{ maxAttempts: 0 }, /maxAttempts/],
+          [{ maxAttempts: 1.5 }, /maxAttempts/],
+          [{ maxRetries: -1 }, /maxRetries/],
+          [{ retryDelayMs: -5 }, /retryDelayMs/],
+          [{ maxBufferedBodyBytes: 0.5 }, /maxBufferedBodyBytes/],
+        ];
+        for (const [options, names] of cases) {
+          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], ...options }), say(`${JSON.stringify(options)} should be refused at construction, by name`, 'load-balancer.ts')).toThrow(
+            expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(names) }),
+          );
+        }
+        for (const options of [{ maxAttempts: 1 }, { maxRetries: 0 }, { retryDelayMs: 0 }, { maxBufferedBodyBytes: 0 }]) {
+          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], ...options }), say(`${JSON.stringify(options)} is a valid setting`, 'load-balancer.ts')).not.toThrow();
+        }
       });
 
       it('failureKind tells "never sent" from "reset" from anything else, code by code', () => {
@@ -245,6 +304,57 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
 
         expect(res.status, say('a PUT too large to buffer cannot be replayed: 502', 'retries.ts')).toBe(502);
         expect(backends.map((b) => b.requests.length), say('the streamed PUT reaches one backend, once', 'retries.ts')).toEqual([1, 0]);
+      });
+
+      it('retries many times on one request without tripping Node\'s listener-leak warning', async () => {
+        const backends = await startFakeBackends(4);
+        for (const backend of backends) backend.behave({ kind: 'reset' });
+        const warnings: string[] = [];
+        const listener = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+        process.on('warning', listener);
+        onTestFinished(() => void process.off('warning', listener));
+        const { http: client } = await startBalancer(step, { backends: backends.map((b) => b.url), maxAttempts: 4, maxRetries: 3, retryDelayMs: 0 });
+
+        expect((await client.get('/')).status, say('16 failed tries end in 503', 'retries.ts')).toBe(503);
+        await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+        expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), say('each try adds listeners to the request and response: allow as many as the tries, and remove yours when a try ends', 'load-balancer.ts')).toEqual([]);
+      });
+
+      it('retries a chunked upload with the same bytes, and a body of exactly maxBufferedBodyBytes too', async () => {
+        const [down, up] = await startFakeBackends(2);
+        await down.stop();
+        const { url } = await startBalancer(step, { backends: [down.url, up.url], retryDelayMs: 1, maxBufferedBodyBytes: 1024 });
+        const { hostname, port } = new URL(url);
+        const chunked = await new Promise<number>((resolve, reject) => {
+          const req = http.request({ hostname, port, method: 'POST', path: '/chunked', agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+          req.on('error', reject);
+          req.write('first,');
+          req.end('second'); // no Content-Length: node:http sends it chunked
+        });
+        expect(chunked, say('a chunked POST whose first backend refused is replayed on the second', 'request-body.ts')).toBe(200);
+        expect(up.requests[0]?.body.toString(), say('the replayed chunked body must be complete', 'request-body.ts')).toBe('first,second');
+
+        // A fresh balancer each: the first one has taken the refused backend out by now.
+        const sendAfterRefusal = async (size: number) => {
+          const { url: fresh } = await startBalancer(step, { backends: [down.url, up.url], retryDelayMs: 1, maxBufferedBodyBytes: 1024 });
+          return (await rawRequest(fresh, { method: 'PUT', path: '/sized', body: Buffer.alloc(size, 7) })).status;
+        };
+        expect(await sendAfterRefusal(1024), say('a body of exactly maxBufferedBodyBytes is still buffered, so it can be retried', 'request-body.ts')).toBe(200);
+        expect(await sendAfterRefusal(1025), say('one byte more and the body is streamed: a refused first try cannot be replayed', 'request-body.ts')).toBe(502);
+      });
+
+      it('cancels the retry pause when the client leaves, even with the default sleep', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'reset' });
+        const before = openHandles();
+        const lb = step.createLoadBalancer({ backends: [backend.url], retryDelayMs: 60_000 });
+        const { url } = await lb.listen(0, '127.0.0.1');
+        const req = requestToAbandon(url, '/gone');
+        await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend before the pause', 'retries.ts') }).toBe(1);
+        req.destroy();
+        await lb.close();
+        await backend.stop();
+        expect(await leakedSince(before), say('a client that left must cancel the 60 s retry pause: pass ctx.clientGone to the sleep', 'load-balancer.ts')).toEqual({});
       });
 
       it('stops retrying as soon as the client disconnects', async () => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { once } from 'node:events';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startFakeBackends } from '../helpers/fake-backend.js';
@@ -37,7 +37,7 @@ interface AsyncStore {
 
 /** The step 2 exports these checks need; every later step keeps them. */
 export interface RoundRobinModule {
-  createLoadBalancer(options: { backends: readonly string[] }): LoadBalancer & { pool: PoolLike };
+  createLoadBalancer(options: { backends: readonly string[]; onRequest?: (entry: { status: number; backend: string }) => void }): LoadBalancer & { pool: PoolLike };
   ServerPool: new (urls: readonly URL[], sharedState?: SharedArrayBuffer) => PoolLike;
   Mutex: new () => MutexLike;
   takeTicket(store: AsyncStore, mutex: MutexLike): Promise<number>;
@@ -114,12 +114,17 @@ export function roundRobin(target: Target<unknown> & { module: RoundRobinModule 
         expect(indexes(Array.from({ length: 6 }, () => pool.next())).filter((index) => index === 4), say('a backend marked down later gets nothing from then on', 'server-pool.ts')).toEqual([]);
       });
 
-      it('returns undefined when every backend is down, and does not skip a turn when one comes back', () => {
-        const pool = new ServerPool(urls(2));
+      it('returns undefined when every backend is down, without moving the rotation on', () => {
+        const pool = new ServerPool(urls(3));
         for (const backend of pool.backends) backend.markAlive(false);
-        expect(pool.next(), say('next() should return undefined when no backend is alive', 'server-pool.ts')).toBeUndefined();
-        pool.backends[0].markAlive(true);
-        expect(pool.next()?.index, say('next() should return the only alive backend', 'server-pool.ts')).toBe(0);
+        expect([pool.next(), pool.next()], say('next() should return undefined when no backend is alive', 'server-pool.ts')).toEqual([undefined, undefined]);
+        for (const backend of pool.backends) backend.markAlive(true);
+        expect(indexes([pool.next(), pool.next()]), say('a pick that found nobody should not use up a ticket: the rotation resumes at backend 1', 'server-pool.ts')).toEqual([1, 2]);
+      });
+
+      it('refuses shared state made for a different number of backends', () => {
+        const pool = new ServerPool(urls(3));
+        expect(() => new ServerPool(urls(2), pool.sharedState), say('a pool of 2 backends cannot share the flags and counter of a pool of 3', 'server-pool.ts')).toThrow(RangeError);
       });
 
       it('never hands out a ticket twice, even to worker threads drawing at the same moment', { timeout: 15_000 }, async () => {
@@ -176,7 +181,8 @@ export function roundRobin(target: Target<unknown> & { module: RoundRobinModule 
 
       it('sends nothing to a backend marked down, and answers 503 when all are down', async () => {
         const backends = await startFakeBackends(3);
-        const { lb, http } = await startBalancer(step, { backends: backends.map((b) => b.url) });
+        const onRequest = vi.fn();
+        const { lb, http } = await startBalancer(step, { backends: backends.map((b) => b.url), onRequest });
 
         lb.pool.backends[1].markAlive(false);
         for (let i = 0; i < 6; i += 1) await http.get('/').expect(200);
@@ -185,6 +191,8 @@ export function roundRobin(target: Target<unknown> & { module: RoundRobinModule 
         for (const backend of lb.pool.backends) backend.markAlive(false);
         const res = await http.get('/');
         expect(res.status, say('with every backend down the client should get 503 Service Unavailable', 'load-balancer.ts')).toBe(503);
+        await expect.poll(() => onRequest.mock.calls.length, { message: say('a 503 is logged too', 'load-balancer.ts') }).toBe(7);
+        expect(onRequest.mock.calls[6]?.[0], say('a request no backend was available for is logged with an empty backend', 'load-balancer.ts')).toMatchObject({ status: 503, backend: '' });
         expect(res.text.length, say('the 503 body should be short plain text', 'error-response.ts')).toBeLessThan(200);
         expect(backends.map((b) => b.requests.length), say('with every backend down nothing may be sent anywhere', 'load-balancer.ts')).toEqual([3, 0, 3]);
       });

@@ -10,23 +10,29 @@ const [step1, step2] = STEPS;
 const result = (title: string, status: 'passed' | 'failed'): AssertionResult => ({ ancestorTitles: [title], title: 't', fullName: 't', status, failureMessages: [] });
 
 describe('npm run progress', () => {
-  it('calls a step done when all its tests and the earlier steps\' checks pass', () => {
+  it('calls a step done when all its tests and the earlier steps\' checks pass, in progress when any own test passes', () => {
     const tests = [result('step2: round robin', 'passed'), result('step1 regression (on step2): x', 'passed')];
-    expect(progressOf(step2, tests, false)).toMatchObject({ passed: 1, total: 1, state: 'done' });
-    expect(progressOf(step2, [...tests, result('step2: round robin', 'failed')], false)).toMatchObject({ passed: 1, total: 2, state: 'in progress' });
-    expect(progressOf(step2, [result('step2: round robin', 'failed')], true).state).toBe('not started');
+    expect(progressOf(step2, tests)).toMatchObject({ passed: 1, total: 1, earlierPassed: 1, earlierTotal: 1, state: 'done' });
+    expect(progressOf(step2, [...tests, result('step2: round robin', 'failed')])).toMatchObject({ passed: 1, total: 2, state: 'in progress' });
+    expect(progressOf(step2, [result('step2: round robin', 'failed'), result('step1 regression (on step2): x', 'passed')]).state).toBe('not started');
+    expect(progressOf(step2, [result('step2: round robin', 'passed'), result('step1 regression (on step2): x', 'failed')])).toMatchObject({ earlierPassed: 0, earlierTotal: 1, state: 'in progress' });
   });
 
-  it('prints a table without colours off a terminal, and names the next step', () => {
-    const rows = [progressOf(step1, [result('step1: x', 'passed')], false), progressOf(step2, [result('step2: y', 'failed')], true)];
+  it('prints own tests and earlier checks apart, without colours off a terminal, and names the next step', () => {
+    const rows = [progressOf(step1, [result('step1: x', 'passed')]), progressOf(step2, [result('step2: y', 'failed'), result('step1 regression (on step2): x', 'passed')])];
     const lines = renderTable(rows, false);
-    expect(lines[1]).toMatch(/^1 +Naive forwarding +1\/1 +\[#{10}\] done$/);
-    expect(lines[2]).toMatch(/0\/1 +\[\.{10}\] not started$/);
+    expect(lines[1]).toMatch(/^1 +Naive forwarding +1\/1 +- +\[#{10}\] done$/);
+    expect(lines[2]).toMatch(/0\/1 +1\/1 +\[\.{10}\] not started$/);
     expect(lines.join('')).not.toContain('\u001b[');
     expect(nextAction(rows)).toBe('next: step 2 (Round robin, safe under concurrency) — run `npm test -- step2`, read docs/step2-round-robin.md');
   });
 
-  it('reports an untouched step as not started', { timeout: 20_000 }, async () => {
+  it('says so when a step\'s own tests pass but it broke an earlier step', () => {
+    const rows = [progressOf(step2, [result('step2: y', 'passed'), result('step1 regression (on step2): x', 'failed')])];
+    expect(nextAction(rows)).toMatch(/its own tests pass, but 1 check\(s\) of earlier steps fail/);
+  });
+
+  it('runs the suite of a fresh take-home copy and reports the starter as not done', { timeout: 20_000 }, async () => {
     const dir = path.join(tempDir('progress'), 'fresh');
     await takehome([dir, '--step', '1'], captureIO(REPO));
     linkNodeModules(dir);
@@ -34,7 +40,11 @@ describe('npm run progress', () => {
 
     expect(await progress([], io)).toBe(0);
 
-    expect(io.stdout.join('\n')).toMatch(/^1 +Naive forwarding +\d+\/\d+ +\[[#.]+\] not started$/m);
+    const row = io.stdout.find((line) => line.startsWith('1 ')) ?? '';
+    const [passed, total] = (/ (\d+)\/(\d+) /.exec(row) ?? []).slice(1).map(Number);
+    expect(total, 'the row counts the step\'s own tests').toBeGreaterThan(10);
+    expect(passed, 'a starter fails most of its own tests').toBeLessThan(total);
+    expect(row).toMatch(passed > 0 ? /in progress$/ : /not started$/);
     expect(io.stdout.at(-1)).toBe('next: step 1 (Naive forwarding) — run `npm test -- step1`, read docs/step1-naive-forwarding.md');
   });
 });
