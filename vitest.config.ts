@@ -6,21 +6,23 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 /**
  * One suite, two targets. Tests import the code under test as `@impl/<step folder>/index.js`;
  * the `learner` project points `@impl` at `steps/` (your code), the `solutions` project at `solutions/`.
+ * A third project, `tools`, tests the commands in tools/ (progress, takehome, the CLI, …).
  */
 function target(name: 'learner' | 'solutions', folder: 'steps' | 'solutions'): TestProjectInlineConfiguration {
   const implRoot = fileURLToPath(new URL(`./${folder}`, import.meta.url));
   return {
     extends: true,
     resolve: { alias: { '@impl': implRoot } },
-    test: { name, provide: { implRoot } },
+    test: { name, include: ['tests/step*.test.ts'], provide: { implRoot } },
   };
 }
 
+const tools: TestProjectInlineConfiguration = { extends: true, test: { name: 'tools', include: ['tests/tools/**/*.test.ts'] } };
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    // A take-home copy ships no solutions/, and so no solutions project.
-    projects: [target('learner', 'steps'), ...(existsSync(new URL('./solutions', import.meta.url)) ? [target('solutions', 'solutions')] : [])],
+    // A take-home copy ships no solutions/, and so no solutions project, and no tool tests.
+    projects: [target('learner', 'steps'), ...(existsSync(new URL('./solutions', import.meta.url)) ? [target('solutions', 'solutions'), tools] : [])],
     // The suites wait on sockets more than on the CPU: two workers keep a 2-core machine busy (vitest's
     // default there would be one).
     maxWorkers: Math.max(2, availableParallelism() - 1),
@@ -29,4 +31,3 @@ export default defineConfig({
     hookTimeout: 5_000,
   },
 });
-

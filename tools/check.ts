@@ -3,7 +3,7 @@
  *
  *   1. generated files are current: inherited solution files (tools/inheritance.ts), starters
  *      (tools/starters.ts), the README table, the docs' quoted code;
- *   2. the whole suite passes against solutions/ (`npm run test:solutions`);
+ *   2. the whole suite passes against solutions/ (`npm run test:solutions`), and the tools' own tests;
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
  *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks;
  *   4. with `--walk` (CI), every state between starter and solution behaves (tools/walk.ts).
@@ -80,10 +80,10 @@ async function main(): Promise<void> {
   ];
   verdicts.forEach(print);
 
-  console.log('\n== npm run test:solutions ==');
-  const solutions = await runVitest(['--project', 'solutions'], { echo: true });
+  console.log('\n== npm run test:solutions and test:tools ==');
+  const solutions = await runVitest(['--project', 'solutions', '--project', 'tools'], { echo: true });
   // Unhandled errors fail a run without failing a test; the exit code catches them.
-  verdicts.push({ name: 'npm run test:solutions exits 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
+  verdicts.push({ name: 'npm run test:solutions and test:tools exit 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
 
   print(verdicts.at(-1)!);
 

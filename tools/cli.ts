@@ -30,6 +30,7 @@ const USAGE = `usage: npm start -- [options]
   --health-interval <ms>    step 4+: time between two probes of a backend (default 10000)
   --health-timeout <ms>     step 4+: a slower probe fails (default 2000)
   --admin-port <n>          step 4+: port of GET /lb/status, on 127.0.0.1 (default 3031)
+  --drain-timeout <ms>      on SIGTERM or Ctrl-C, how long in-flight requests may take to finish (default 10000)
   --quiet                   no per-request log lines
   --help                    show this help`;
 
@@ -42,6 +43,7 @@ export interface CliOptions {
   maxAttempts?: number;
   healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
   adminPort: number;
+  drainTimeoutMs?: number;
   quiet: boolean;
 }
 
@@ -63,6 +65,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         'health-interval': { type: 'string' },
         'health-timeout': { type: 'string' },
         'admin-port': { type: 'string', default: '3031' },
+        'drain-timeout': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -94,6 +97,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         ? undefined
         : { mode, path, intervalMs: wholeNumber('--health-interval', values['health-interval'], 1), timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1) },
     adminPort: portNumber('--admin-port', values['admin-port']),
+    drainTimeoutMs: wholeNumber('--drain-timeout', values['drain-timeout'], 0),
     quiet: values.quiet,
   };
 }
@@ -126,11 +130,21 @@ async function main(): Promise<void> {
   }
 
   const { step, from } = options;
+  // From here on stdout may close under us (`npm start | head -1`). Its errors go to the log's handler
+  // below; without a listener, the first EPIPE would be an uncaught exception.
+  process.stdout.on('error', () => {});
   const module = (await import(`../${from}/${step.folder}/index.ts`)) as StepModule;
   const demo: DemoBackend[] = options.backends ? [] : await startDemoBackends();
   const backends = options.backends ?? demo.map((backend) => backend.url);
   const names = new Map(demo.map((backend) => [backend.url, backend.name]));
-  const log = createLineLog();
+  // The reader of our stdout went away: nobody sees the log any more, so stop like any Unix tool
+  // whose pipe closed — but gracefully. Any other stdout error only silences the log.
+  const log = createLineLog(process.stdout, {
+    onError: (err) => {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') void stop('stdout closed');
+      else process.stderr.write(`warning: the request log stopped: ${err.message}\n`);
+    },
+  });
 
   let lb: LoadBalancer;
   try {
@@ -139,6 +153,7 @@ async function main(): Promise<void> {
       maxRetries: options.maxRetries,
       maxAttempts: options.maxAttempts,
       healthCheck: options.healthCheck,
+      drainTimeoutMs: options.drainTimeoutMs,
       onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
       onHealthChange: (event) => log.write(formatHealthEvent(event, names)),
     });
@@ -157,7 +172,7 @@ async function main(): Promise<void> {
   const { url } = await lb.listen(options.port, '127.0.0.1').catch(failToListen(options.port));
   const admin = await lb.listenAdmin?.(options.adminPort, '127.0.0.1').catch(failToListen(options.adminPort));
 
-  console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}`);
+  console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
   for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
   console.log(`listening on ${url}`);
   if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
@@ -166,18 +181,39 @@ async function main(): Promise<void> {
   console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
 
   let stopping = false;
-  const stop = async () => {
-    if (stopping) process.exit(130); // a second Ctrl-C: do not wait any longer
+  /** Drains: in-flight requests finish (up to --drain-timeout), then the process exits 0. */
+  async function stop(why: string): Promise<void> {
+    if (stopping) {
+      process.stderr.write(`${why} again: stopping now\n`);
+      process.exit(130); // a second signal: do not wait any longer
+    }
     stopping = true;
-    log.flush();
+    process.stderr.write(`${why}: finishing the requests in flight, then stopping\n`);
     await lb.close();
     await Promise.all(demo.map((backend) => backend.stop()));
-    console.log('\nstopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  if (keys) listenForKeys(demo, stop);
+    log.flush();
+    // Let the last log lines reach the pipe before the process ends (a closed pipe answers at once).
+    process.stdout.write('', () => process.exit(0));
+  }
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  watchParent(() => void stop('the parent process went away'));
+  if (keys) listenForKeys(demo, () => stop('q'));
+}
+
+/**
+ * Calls `onGone` once if this process is orphaned. `npm start` runs us under `sh -c`, and dash (the sh
+ * of Debian and Ubuntu) passes no signal on: a SIGTERM to npm kills the shell and leaves us running,
+ * with a new parent. Watching for that is how a SIGTERM to `npm start` still drains the balancer.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 250);
+  timer.unref(); // never what keeps the process alive
 }
 
 /** Raw keyboard input: a digit stops or restarts that demo backend, so you can watch failover live. */

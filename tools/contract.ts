@@ -46,6 +46,8 @@ export interface BalancerOptions {
   maxRetries?: number;
   maxAttempts?: number;
   healthCheck?: { mode?: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
+  /** How long close() lets in-flight requests finish (every step, from step 1). */
+  drainTimeoutMs?: number;
   onHealthChange?: (event: HealthEvent) => void;
 }
 

@@ -1,7 +1,13 @@
 /**
- * A log that stays off the hot path. process.stdout is synchronous for files and pipes on Linux, so a
- * write per request would block the event loop under load; we collect lines and write them in one
- * go once the current burst of I/O is handled.
+ * A log that stays off the hot path and can neither crash nor swell the balancer.
+ *
+ * - Lines are collected and written in one go once the current burst of I/O is handled, instead of
+ *   one write per request.
+ * - A stream that fails (EPIPE: `npm start | head -1` closed the pipe) stops the log; the error is
+ *   handed to `onError`, never thrown.
+ * - A stream that does not keep up (a reader that stops reading) is not fed without bound: past
+ *   `maxBufferedBytes` of unwritten output, lines are dropped and counted, and the count is logged
+ *   once the stream catches up — as nginx does with a full log buffer.
  */
 export interface LineLog {
   write(line: string): void;
@@ -9,17 +15,42 @@ export interface LineLog {
   flush(): void;
 }
 
-export function createLineLog(out: NodeJS.WritableStream = process.stdout): LineLog {
+export interface LineLogOptions {
+  /** Unwritten bytes the stream may hold before lines are dropped (default 1 MiB). */
+  maxBufferedBytes?: number;
+  /** Called once when the stream fails; the log is silent from then on (default: nothing is called). */
+  onError?: (err: Error) => void;
+}
+
+/** What createLineLog needs of a stream: process.stdout, a file, or a test's Writable. */
+export type LogStream = Pick<NodeJS.WritableStream, 'write' | 'on'> & { readonly writableLength: number };
+
+export function createLineLog(out: LogStream = process.stdout, { maxBufferedBytes = 1024 * 1024, onError }: LineLogOptions = {}): LineLog {
   let pending: string[] = [];
   let scheduled = false;
+  let dropped = 0;
+  let failed = false;
+  out.on('error', (err: Error) => {
+    if (failed) return;
+    failed = true;
+    pending = [];
+    onError?.(err);
+  });
   const flush = () => {
     scheduled = false;
-    if (pending.length === 0) return;
+    if (failed || (pending.length === 0 && dropped === 0)) return;
+    if (dropped > 0) pending.unshift(`(${dropped} log line${dropped === 1 ? '' : 's'} dropped: the log was not keeping up)`);
+    dropped = 0;
     out.write(`${pending.join('\n')}\n`);
     pending = [];
   };
   return {
     write(line) {
+      if (failed) return;
+      if (out.writableLength > maxBufferedBytes) {
+        dropped += 1;
+        return;
+      }
       pending.push(line);
       if (!scheduled) {
         scheduled = true;

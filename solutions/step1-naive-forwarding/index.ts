@@ -3,7 +3,7 @@ export type { LoadBalancer, LoadBalancerOptions, RequestLogEntry } from './load-
 export { parseBackends } from './backend-url.js';
 export type { ListenAddress } from './server-lifecycle.js';
 export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
-export { sendError, statusFor } from './error-response.js';
+export { OWN_RESOURCE_CODES, blamesBackend, sendError, statusFor } from './error-response.js';
 export { applyFraming, framingOf, type Framing } from './framing.js';
 export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {

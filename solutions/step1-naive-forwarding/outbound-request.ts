@@ -28,6 +28,21 @@ export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessag
   applyFraming(outbound, framing);
   addForwardedHeaders(outbound, inbound);
   limitTime(outbound, timeouts);
+  keepEarlyAnswers(outbound);
+}
+
+/**
+ * A backend may answer before it has read the whole upload — a 413 for a body too large, a 401 — and
+ * close the connection. Writing the rest of the body then fails (EPIPE), and http-proxy would report that
+ * as a failed request: the client would get a 502, and the backend the blame. Once the answer has
+ * begun, it stands: errors of the upload are ignored, and a broken answer is caught by its own 'error'
+ * (backend-response.ts).
+ */
+function keepEarlyAnswers(outbound: ClientRequest): void {
+  outbound.once('response', () => {
+    for (const listener of outbound.listeners('error')) outbound.off('error', listener as () => void);
+    outbound.on('error', () => {});
+  });
 }
 
 /**

@@ -17,9 +17,9 @@ export function sendError(res: ServerResponse, err: Error): void {
   const body = err instanceof NotImplementedError ? `${err.message}\n` : `${status} ${STATUS_CODES[status]}\n`;
   // A backend may have set headers before it failed; none of them belongs to our answer.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  // Close the connection after a refused request, and when unread request bytes would be taken for
-  // the next request on it.
-  if (err instanceof RefusedRequestError || !res.req.complete) res.shouldKeepAlive = false;
+  // After a refused request nothing more on this connection can be trusted: close it. (Node closes it
+  // by itself when the request body was not read to the end: those bytes would pass for the next request.)
+  if (err instanceof RefusedRequestError) res.shouldKeepAlive = false;
   res.writeHead(status, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -27,7 +27,20 @@ export function sendError(res: ServerResponse, err: Error): void {
   res.end(body);
 }
 
-/** The status an error carries (400, 501, 503, 504 …); any other failure is the backend's: 502. */
+/**
+ * Error codes of the balancer's own resources running out: out of file descriptors or memory. The
+ * backend did nothing wrong, so the client gets 503 (try again later), not 502, and the passive health
+ * checks are not told (from step 4 on).
+ */
+export const OWN_RESOURCE_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'ENOBUFS']);
+
+/** The status an error carries (400, 501, 503, 504 …); our own resources running out is 503; the rest is the backend's: 502. */
 export function statusFor(err: Error): number {
-  return err instanceof LoadBalancerError ? err.status : 502;
+  if (err instanceof LoadBalancerError) return err.status;
+  return OWN_RESOURCE_CODES.has((err as NodeJS.ErrnoException).code ?? '') ? 503 : 502;
+}
+
+/** Whether `err` says something about the backend, for the passive health checks: our own shortages do not. */
+export function blamesBackend(err: Error): boolean {
+  return !OWN_RESOURCE_CODES.has((err as NodeJS.ErrnoException).code ?? '');
 }

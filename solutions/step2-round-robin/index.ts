@@ -7,7 +7,7 @@ export { ServerPool } from './server-pool.js';
 export { Mutex } from './mutex.js';
 export { takeTicket, takeTicketRacy, type AsyncStore } from './shared-counter.js';
 export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
-export { sendError, statusFor } from './error-response.js';
+export { OWN_RESOURCE_CODES, blamesBackend, sendError, statusFor } from './error-response.js';
 export { applyFraming, framingOf, type Framing } from './framing.js';
 export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {

@@ -4,7 +4,8 @@ import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
 import { NoBackendAvailableError } from './errors.js';
 import { Proxy } from './proxy.js';
-import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { wholeNumber } from './options.js';
 import { ServerPool } from './server-pool.js';
 
 /** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
@@ -15,6 +16,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the client gets 504, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
+  drainTimeoutMs?: number;
   /** Called once per finished or aborted request, after the response (default: nothing is called). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -37,16 +40,20 @@ export interface LoadBalancer {
   readonly pool: ServerPool;
   /** Starts listening (default: a free port on 127.0.0.1) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<ListenAddress>;
-  /** Stops accepting, closes open client and backend connections, and resolves when all is closed. */
+  /** Stops accepting, lets requests in flight finish (up to drainTimeoutMs), closes every connection, and resolves when all is closed. */
   close(): Promise<void>;
 }
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const pool = new ServerPool(parseBackends(options.backends));
-  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+  const proxy = new Proxy({
+    backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
+    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+  });
+  const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const { onRequest } = options;
 
-  const server = createTrafficServer((inbound, res) => {
+  const traffic = createTrafficServer((inbound, res) => {
     // #region exercise(step2, 4): ask the pool for the next alive backend in rotation instead of always the first
     const backend = pool.next();
     // #starter const backend = pool.backends.at(0); // step 1's choice: always the first
@@ -61,12 +68,13 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     }
   });
 
+  const { server } = traffic;
   return {
     server,
     pool,
     listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
     close: async () => {
-      await closeServer(server);
+      await traffic.drain(drainTimeoutMs);
       proxy.close();
     },
   };
@@ -82,7 +90,9 @@ function logWhenDone(
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
+      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
+      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: backend?.origin ?? '',
       status: res.headersSent ? res.statusCode : 0,

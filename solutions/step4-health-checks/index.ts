@@ -14,7 +14,7 @@ export { BackendHealth, type HealthRules, type HealthState, type Transition } fr
 export { HealthChecker, type ActiveCheckOptions, type BackendStatus, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
 export { probeHttp, probeTcp, type ProbeResult } from './probes.js';
 export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
-export { sendError, statusFor } from './error-response.js';
+export { OWN_RESOURCE_CODES, blamesBackend, sendError, statusFor } from './error-response.js';
 export { applyFraming, framingOf, type Framing } from './framing.js';
 export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {

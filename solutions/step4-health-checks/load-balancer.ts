@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
 import { createAdminServer } from './admin-server.js';
-import { InvalidOptionsError } from './errors.js';
 import { checkInbound } from './request-checks.js';
 import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
 import { Proxy } from './proxy.js';
 import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { wholeNumber } from './options.js';
 import { readRequestBody } from './request-body.js';
 import { RequestContext } from './request-context.js';
 import { forwardWithRetries, type RetryOptions } from './retries.js';
@@ -22,6 +22,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the try fails (retried in step 3), in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
+  drainTimeoutMs?: number;
   /** Extra tries on the same backend after a connection failure (default 3, like the Go original). */
   maxRetries?: number;
   /** Backends to try per request before answering 503, the first one included (default 3). */
@@ -70,20 +72,24 @@ export interface LoadBalancer {
   listen(port?: number, host?: string): Promise<ListenAddress>;
   /** Starts the admin API (default: a free port on 127.0.0.1). */
   listenAdmin(port?: number, host?: string): Promise<ListenAddress>;
-  /** Stops accepting, stops every health-check timer, closes all connections, and resolves when all is closed. */
+  /** Stops accepting and every health-check timer, lets requests in flight finish (up to drainTimeoutMs), closes every connection, and resolves when all is closed. */
   close(): Promise<void>;
 }
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const pool = new ServerPool(parseBackends(options.backends));
-  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+  const proxy = new Proxy({
+    backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
+    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+  });
+  const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const retry = retryOptions(options);
-  const bodyLimit = count('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
+  const bodyLimit = wholeNumber('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
   const { onRequest } = options;
   const health = new HealthChecker(pool, options.healthCheck, options.passiveHealth ?? {}, options.onHealthChange ?? (() => {}));
   const admin = createAdminServer(health);
 
-  const server = createTrafficServer((inbound, res) => {
+  const traffic = createTrafficServer((inbound, res) => {
     const ctx = new RequestContext(inbound, res);
     if (onRequest) logWhenDone(ctx, onRequest);
     // Each try makes http-proxy add an 'error' and an 'aborted' listener to the inbound request, and
@@ -100,6 +106,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     await forwardWithRetries(ctx, { pool, proxy, health }, body, retry);
   }
 
+  const { server } = traffic;
   return {
     server,
     pool,
@@ -113,7 +120,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     listenAdmin: (port = 0, host = '127.0.0.1') => listen(admin, port, host),
     close: async () => {
       health.stop();
-      await Promise.all([closeServer(server), closeServer(admin)]);
+      await Promise.all([traffic.drain(drainTimeoutMs), closeServer(admin)]);
       proxy.close();
     },
   };
@@ -121,20 +128,14 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
 
 /** Applies defaults to the retry settings and checks them once, at construction. */
 function retryOptions(options: LoadBalancerOptions): RetryOptions {
-  const maxAttempts = count('maxAttempts', options.maxAttempts ?? 3);
-  if (maxAttempts < 1) throw new InvalidOptionsError('maxAttempts must be at least 1');
   return {
-    maxAttempts,
-    maxRetries: count('maxRetries', options.maxRetries ?? 3),
-    retryDelayMs: count('retryDelayMs', options.retryDelayMs ?? 10),
+    maxAttempts: wholeNumber('maxAttempts', options.maxAttempts ?? 3, 1),
+    maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
+    retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }
 
-function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new InvalidOptionsError(`${name} must be a whole number ≥ 0, got ${value}`);
-  return value;
-}
 
 function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) => void): void {
   const started = performance.now();

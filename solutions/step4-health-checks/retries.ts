@@ -1,4 +1,4 @@
-import { sendError } from './error-response.js';
+import { blamesBackend, sendError } from './error-response.js';
 import { NoBackendAvailableError } from './errors.js';
 import type { HealthChecker } from './health-checker.js';
 import type { Proxy } from './proxy.js';
@@ -56,8 +56,8 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
       }
       // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
-        // #region exercise(step4, 3): (same task) a failure that is not retried
-        health.reportFailure(backend, describe(outcome.error));
+        // #region exercise(step4, 3): (same task) a failure that is not retried, unless it was the balancer's own (blamesBackend)
+        if (blamesBackend(outcome.error)) health.reportFailure(backend, describe(outcome.error));
         // #starter
         // #endregion
         return sendError(ctx.res, outcome.error);

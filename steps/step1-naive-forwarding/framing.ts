@@ -19,7 +19,7 @@ export function framingOf(inbound: IncomingMessage): Framing {
     // RFC 9112 §6.1: HTTP/1.0 has no chunked coding, so such framing is faulty.
     if (inbound.httpVersion === '1.0') throw new BadRequestError('Transfer-Encoding in an HTTP/1.0 request');
     // `gzip, chunked` passes Node's parser, but we re-frame the body and would drop the gzip coding.
-    if (codings.trim().toLowerCase() !== 'chunked') throw new UnsupportedTransferCodingError(codings);
+    if (codings.toLowerCase() !== 'chunked') throw new UnsupportedTransferCodingError(codings);
     return { kind: 'chunked' };
   }
   const length = inbound.headers['content-length'];

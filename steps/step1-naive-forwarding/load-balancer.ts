@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
 import { Proxy } from './proxy.js';
-import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { wholeNumber } from './options.js';
 
 /** What `createLoadBalancer` accepts. Later steps add fields; every new field has a default. */
 export interface LoadBalancerOptions {
@@ -13,6 +14,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the client gets 504, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
+  drainTimeoutMs?: number;
   /** Called once per finished or aborted request, after the response (default: nothing is called). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -33,16 +36,20 @@ export interface LoadBalancer {
   readonly server: http.Server;
   /** Starts listening (default: a free port on 127.0.0.1) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<ListenAddress>;
-  /** Stops accepting, closes open client and backend connections, and resolves when all is closed. */
+  /** Stops accepting, lets requests in flight finish (up to drainTimeoutMs), closes every connection, and resolves when all is closed. */
   close(): Promise<void>;
 }
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const backends = parseBackends(options.backends);
-  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+  const proxy = new Proxy({
+    backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
+    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+  });
+  const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const { onRequest } = options;
 
-  const server = createTrafficServer((inbound, res) => {
+  const traffic = createTrafficServer((inbound, res) => {
     // Step 1 has a single idea: forward. Choosing between backends is step 2's job.
     const backend = backends[0];
     if (onRequest) logWhenDone(inbound, res, backend, onRequest);
@@ -55,11 +62,12 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     }
   });
 
+  const { server } = traffic;
   return {
     server,
     listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
     close: async () => {
-      await closeServer(server);
+      await traffic.drain(drainTimeoutMs);
       proxy.close();
     },
   };

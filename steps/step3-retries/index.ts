@@ -11,7 +11,7 @@ export { Proxy, type TryOutcome } from './proxy.js';
 export { IDEMPOTENT_METHODS, failureKind, mayRetry } from './retry-policy.js';
 export { bodyStream, readRequestBody, type RequestBody } from './request-body.js';
 export { HOP_BY_HOP_HEADERS, hopByHopNames, stripHopByHop } from './hop-by-hop.js';
-export { sendError, statusFor } from './error-response.js';
+export { OWN_RESOURCE_CODES, blamesBackend, sendError, statusFor } from './error-response.js';
 export { applyFraming, framingOf, type Framing } from './framing.js';
 export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {

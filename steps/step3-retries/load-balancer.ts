@@ -3,10 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
 import { sendError } from './error-response.js';
-import { InvalidOptionsError } from './errors.js';
 import { checkInbound } from './request-checks.js';
 import { Proxy } from './proxy.js';
-import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { wholeNumber } from './options.js';
 import { readRequestBody } from './request-body.js';
 import { RequestContext } from './request-context.js';
 import { forwardWithRetries, type RetryOptions } from './retries.js';
@@ -20,6 +20,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the try fails (retried in step 3), in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
+  drainTimeoutMs?: number;
   /** Extra tries on the same backend after a connection failure (default 3, like the Go original). */
   maxRetries?: number;
   /** Backends to try per request before answering 503, the first one included (default 3). */
@@ -56,18 +58,22 @@ export interface LoadBalancer {
   readonly pool: ServerPool;
   /** Starts listening (default: a free port on 127.0.0.1) and resolves with the bound address. */
   listen(port?: number, host?: string): Promise<ListenAddress>;
-  /** Stops accepting, closes open client and backend connections, and resolves when all is closed. */
+  /** Stops accepting, lets requests in flight finish (up to drainTimeoutMs), closes every connection, and resolves when all is closed. */
   close(): Promise<void>;
 }
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const pool = new ServerPool(parseBackends(options.backends));
-  const proxy = new Proxy({ backendTimeoutMs: options.backendTimeoutMs ?? 30_000, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+  const proxy = new Proxy({
+    backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
+    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+  });
+  const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const retry = retryOptions(options);
-  const bodyLimit = count('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
+  const bodyLimit = wholeNumber('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
   const { onRequest } = options;
 
-  const server = createTrafficServer((inbound, res) => {
+  const traffic = createTrafficServer((inbound, res) => {
     const ctx = new RequestContext(inbound, res);
     if (onRequest) logWhenDone(ctx, onRequest);
     // Each try makes http-proxy add an 'error' and an 'aborted' listener to the inbound request, and
@@ -84,12 +90,13 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     await forwardWithRetries(ctx, { pool, proxy }, body, retry);
   }
 
+  const { server } = traffic;
   return {
     server,
     pool,
     listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
     close: async () => {
-      await closeServer(server);
+      await traffic.drain(drainTimeoutMs);
       proxy.close();
     },
   };
@@ -97,20 +104,14 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
 
 /** Applies defaults to the retry settings and checks them once, at construction. */
 function retryOptions(options: LoadBalancerOptions): RetryOptions {
-  const maxAttempts = count('maxAttempts', options.maxAttempts ?? 3);
-  if (maxAttempts < 1) throw new InvalidOptionsError('maxAttempts must be at least 1');
   return {
-    maxAttempts,
-    maxRetries: count('maxRetries', options.maxRetries ?? 3),
-    retryDelayMs: count('retryDelayMs', options.retryDelayMs ?? 10),
+    maxAttempts: wholeNumber('maxAttempts', options.maxAttempts ?? 3, 1),
+    maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
+    retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }
 
-function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new InvalidOptionsError(`${name} must be a whole number ≥ 0, got ${value}`);
-  return value;
-}
 
 function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) => void): void {
   const started = performance.now();

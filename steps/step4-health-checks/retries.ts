@@ -1,4 +1,4 @@
-import { sendError } from './error-response.js';
+import { blamesBackend, sendError } from './error-response.js';
 import { NoBackendAvailableError } from './errors.js';
 import type { HealthChecker } from './health-checker.js';
 import type { Proxy } from './proxy.js';
@@ -53,7 +53,7 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
       }
       // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
       if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
-        // TODO(step4) 3 of 3: (same task) a failure that is not retried
+        // TODO(step4) 3 of 3: (same task) a failure that is not retried, unless it was the balancer's own (blamesBackend)
         return sendError(ctx.res, outcome.error);
       }
       lastError = outcome.error;

@@ -9,13 +9,50 @@ export interface ListenAddress {
   url: string;
 }
 
-/** The server clients talk to. */
-export function createTrafficServer(handler: http.RequestListener): http.Server {
-  const server = http.createServer(handler);
+/** The server clients talk to, and the way to stop it without cutting anyone off. */
+export interface TrafficServer {
+  readonly server: http.Server;
+  /**
+   * Stops gracefully, as nginx (SIGQUIT), HAProxy (soft-stop) and Envoy (drain) do: no new
+   * connections; idle keep-alive connections closed at once; requests in flight may finish for up to
+   * `deadlineMs`, and their responses say `Connection: close`; whatever is left then is cut. Resolves
+   * when every connection is closed. Calling it again while it drains waits for the same drain.
+   */
+  drain(deadlineMs: number): Promise<void>;
+}
+
+export function createTrafficServer(handler: http.RequestListener): TrafficServer {
+  const inFlight = new Set<http.ServerResponse>();
+  const server = http.createServer((inbound, res) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // While draining, a finished response leaves its keep-alive connection idle: close it now.
+      if (!server.listening) server.closeIdleConnections();
+    });
+    // A request that arrives on an open connection while we drain is answered, then the connection closes.
+    if (!server.listening) res.shouldKeepAlive = false;
+    handler(inbound, res);
+  });
   // No count limit: Node would drop the headers past its default of 2000 silently. checkInbound
   // (request-checks.ts) refuses too many with 431 instead; Node's 16 KiB limit on the head still applies.
   server.maxHeadersCount = 0;
-  return server;
+
+  let draining: Promise<void> | undefined;
+  const drain = (deadlineMs: number): Promise<void> => {
+    if (!server.listening) return draining ?? Promise.resolve();
+    draining = new Promise((resolve) => {
+      const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      server.closeIdleConnections();
+    });
+    return draining;
+  };
+  return { server, drain };
 }
 
 /** Starts `server` listening and resolves with the address it got; rejects if the port is taken. */
@@ -30,7 +67,7 @@ export function listen(server: http.Server, port: number, host: string): Promise
   });
 }
 
-/** Stops accepting and closes every connection; resolves when the server has closed. */
+/** Stops accepting and closes every connection at once; resolves when the server has closed. */
 export function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     // close() stops accepting but waits for open keep-alive connections; closing them makes it prompt.

@@ -17,6 +17,7 @@ interface ForwardingOptions {
   backends: readonly string[];
   backendTimeoutMs?: number;
   connectTimeoutMs?: number;
+  drainTimeoutMs?: number;
   onRequest?: (entry: { method: string; url: string; backend: string; status: number }) => void;
 }
 
@@ -31,7 +32,10 @@ interface ForwardingModule {
   UnsupportedTransferCodingError: new (codings: string) => Error;
   TooManyHeadersError: new (count: number, limit: number) => Error;
   MAX_REQUEST_HEADERS: number;
+  checkInbound(inbound: http.IncomingMessage): unknown;
+  applyFraming(outbound: http.ClientRequest, framing: { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' }): void;
   sendError(res: http.ServerResponse, err: Error): void;
+  blamesBackend(err: Error): boolean;
   statusFor(err: Error): number;
 }
 
@@ -283,6 +287,20 @@ export function naiveForwarding(
         expect(backend.requests[0].body.toString(), say('the body should arrive as a body', 'framing.ts')).toBe(SMUGGLED);
       });
 
+      it('applyFraming leaves exactly one framing header, of our own making', () => {
+        const headersAfter = (framing: Parameters<ForwardingModule['applyFraming']>[1]) => {
+          const outbound = http.request({ host: '127.0.0.1', port: 9, headers: { 'content-length': '99', 'transfer-encoding': 'gzip, chunked' } });
+          outbound.on('error', () => {});
+          step.applyFraming(outbound, framing);
+          const seen = { 'content-length': outbound.getHeader('content-length'), 'transfer-encoding': outbound.getHeader('transfer-encoding') };
+          outbound.destroy();
+          return seen;
+        };
+        expect(headersAfter({ kind: 'length', length: 5 }), say('a body of known length goes out with that Content-Length and no Transfer-Encoding', 'framing.ts')).toEqual({ 'content-length': 5, 'transfer-encoding': undefined });
+        expect(headersAfter({ kind: 'chunked' }), say('a chunked body goes out chunked, with no Content-Length', 'framing.ts')).toEqual({ 'content-length': undefined, 'transfer-encoding': 'chunked' });
+        expect(headersAfter({ kind: 'none' }), say('no body, no framing headers', 'framing.ts')).toEqual({ 'content-length': undefined, 'transfer-encoding': undefined });
+      });
+
       it('keeps Host when a client names it in Connection', async () => {
         const backend = await startFakeBackend('backend-1');
         const { url } = await startBalancer(step, { backends: [backend.url] });
@@ -342,9 +360,17 @@ export function naiveForwarding(
           [new step.BackendTimeoutError(1), 504],
           [new step.ConnectTimeoutError(1), 504],
           [Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 502],
+          [Object.assign(new Error('out of file descriptors'), { code: 'EMFILE' }), 503],
+          [Object.assign(new Error('system-wide out of file descriptors'), { code: 'ENFILE' }), 503],
+          [Object.assign(new Error('out of memory'), { code: 'ENOMEM' }), 503],
+          [Object.assign(new Error('out of buffers'), { code: 'ENOBUFS' }), 503],
           [new Error('anything'), 502],
         ];
-        expect(cases.map(([err]) => step.statusFor(err)), say('statusFor() should give each error its own status, and 502 to the rest', 'error-response.ts')).toEqual(cases.map(([, status]) => status));
+        expect(cases.map(([err]) => step.statusFor(err)), say("statusFor() should give each error its own status, 503 when the balancer's own resources ran out, and 502 to the rest", 'error-response.ts')).toEqual(
+          cases.map(([, status]) => status),
+        );
+        const blamed = cases.map(([err]) => step.blamesBackend(err));
+        expect(blamed, say("only the balancer's own shortages (EMFILE, ENFILE, ENOMEM, ENOBUFS) say nothing about the backend", 'error-response.ts')).toEqual(cases.map(([, status]) => status !== 503));
       });
 
       it('answers a fresh response with a short text, and without headers a backend set before it failed', async () => {
@@ -425,6 +451,16 @@ export function naiveForwarding(
         expect(expectations.refusedStatuses, say(`the balancer must keep serving after a failed request (handle http-proxy's "error" event; got ${second.status})`, 'proxy.ts')).toContain(second.status);
       });
 
+      it('keeps the client connection open after a gateway error on a request it read completely', async () => {
+        const backend = await startFakeBackend('backend-1');
+        await backend.stop();
+        const { url } = await startBalancer(step, { backends: [backend.url] });
+
+        const reply = await rawExchange(url, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
+
+        expect(reply.match(/^HTTP\/1\.1 50\d/gm), say('a backend failure is no reason to drop the client: both requests get their answer on one connection', 'error-response.ts')).toHaveLength(2);
+      });
+
       it('answers 504 once the backend has stayed silent for backendTimeoutMs, not before', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave({ kind: 'hang' });
@@ -458,6 +494,16 @@ export function naiveForwarding(
         const res = await client.get('/');
 
         expect(res.status, say('connectTimeoutMs (50 ms) limits connecting only: clear its timer on connect', 'outbound-request.ts')).toBe(200);
+      });
+
+      it("relays a backend's early answer to a large upload (413) instead of turning it into a 502", async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'answer-early', status: 413 });
+        const { url } = await startBalancer(step, { backends: [backend.url] });
+
+        const res = await rawRequest(url, { method: 'POST', path: '/upload', body: Buffer.alloc(8 * 1024 * 1024, 1) }).catch((err: Error) => ({ status: err.message }));
+
+        expect(res.status, say('the backend answered 413 before reading the body: once its answer has begun, upload errors (EPIPE) must not end it', 'outbound-request.ts')).toBe(413);
       });
 
       it('cuts the client connection when the backend dies mid-body, and keeps serving', async () => {
@@ -555,13 +601,37 @@ export function naiveForwarding(
         }
       });
 
-      it('says what went wrong in its errors: a stable code and a message with the numbers', () => {
-        expect(new step.BackendTimeoutError(150), say('a backend timeout says how long it waited', 'errors.ts')).toMatchObject({ code: 'BACKEND_TIMEOUT', message: expect.stringContaining('150 ms') });
-        expect(new step.ConnectTimeoutError(70), say('a connect timeout says how long it waited', 'errors.ts')).toMatchObject({ code: 'CONNECT_TIMEOUT', message: expect.stringContaining('70 ms') });
+      it('says what went wrong in its errors: a stable code, the status it answers, a message with the details', () => {
+        const cases: [Error, string, number, string][] = [
+          [new step.BackendTimeoutError(150), 'BACKEND_TIMEOUT', 504, '150 ms'],
+          [new step.ConnectTimeoutError(70), 'CONNECT_TIMEOUT', 504, '70 ms'],
+          [new step.BadRequestError('more than one Host header'), 'BAD_REQUEST', 400, 'more than one Host header'],
+          [new step.TooManyHeadersError(120, 100), 'TOO_MANY_HEADERS', 431, '120 request headers'],
+          [new step.UnsupportedTransferCodingError('gzip, chunked'), 'UNSUPPORTED_TRANSFER_CODING', 501, 'gzip, chunked'],
+        ];
+        for (const [err, code, status, detail] of cases) {
+          expect(err, say(`${err.constructor.name} should carry code ${code}, status ${status}, and say "${detail}"`, 'errors.ts')).toMatchObject({ code, status, message: expect.stringContaining(detail) });
+        }
         expect(new step.NotImplementedError('step9-example', 'TODO 1 of 2 in x.ts: do it'), say('a TODO says which step, what, and which chapter', 'errors.ts')).toMatchObject({
           code: 'NOT_IMPLEMENTED',
+          status: 501,
           message: 'NotImplemented: step9 — TODO 1 of 2 in x.ts: do it (see docs/step9-example.md)',
         });
+      });
+
+      it('explains a refused request in the thrown error, before anything is sent', () => {
+        const message = (headers: string[], version = '1.1') => {
+          const inbound = Object.assign(new http.IncomingMessage(new net.Socket()), { httpVersion: version, rawHeaders: headers, headers: Object.fromEntries(headers.flatMap((v, i) => (i % 2 === 0 ? [[v.toLowerCase(), headers[i + 1]]] : []))) });
+          try {
+            step.checkInbound(inbound);
+            return 'accepted';
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        expect(message(['Host', 'a', 'Host', 'b']), say('two Host headers are refused, and the error says so', 'request-checks.ts')).toMatch(/more than one Host/);
+        expect(message(['Host', 'a', 'Transfer-Encoding', 'chunked'], '1.0'), say('Transfer-Encoding in HTTP/1.0 is refused, and the error says so', 'framing.ts')).toMatch(/HTTP\/1\.0/);
+        expect(message(['Host', 'a', 'Transfer-Encoding', 'Chunked']), say('chunked is case-insensitive (RFC 9112 §7)', 'framing.ts')).toBe('accepted');
       });
 
       it('listens on 127.0.0.1 by default and leaves no listener behind on the server', async () => {
@@ -597,6 +667,47 @@ export function naiveForwarding(
 
         await expect(lb.listen(taken, '127.0.0.1'), say('listen() must reject when the port is in use', 'server-lifecycle.ts')).rejects.toMatchObject({ code: 'EADDRINUSE' });
         await lb.close();
+      });
+
+      it('close() lets a request in flight finish, tells its client Connection: close, and refuses new connections', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ delayMs: 200 }));
+        const lb = step.createLoadBalancer({ backends: [backend.url], drainTimeoutMs: 5_000 });
+        const { url, port } = await lb.listen(0, '127.0.0.1');
+        const inFlight = rawRequest(url, { path: '/slow' });
+        await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend', 'proxy.ts') }).toBe(1);
+
+        const started = performance.now();
+        const closed = lb.close();
+        const refused = await new Promise<string>((resolve) => net.connect(port, '127.0.0.1').once('connect', () => resolve('accepted')).once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? '')));
+        const res = await inFlight;
+        await closed;
+
+        expect(refused, say('a draining balancer accepts no new connection', 'server-lifecycle.ts')).toBe('ECONNREFUSED');
+        expect(res.status, say('a request in flight when close() began should be answered in full', 'server-lifecycle.ts')).toBe(200);
+        expect(res.headers.connection, say('…with Connection: close, so the client opens its next connection elsewhere', 'server-lifecycle.ts')).toBe('close');
+        expect(performance.now() - started, say('close() resolves once the last request is done, well before drainTimeoutMs', 'server-lifecycle.ts')).toBeLessThan(2_000);
+      });
+
+      it('close() cuts what is still running at drainTimeoutMs, and leaves nothing behind', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'hang' });
+        const hole = await startBlackHole();
+        const before = openHandles();
+        const lb = step.createLoadBalancer({ backends: [backend.url], drainTimeoutMs: 100, backendTimeoutMs: 60_000 });
+        const { url } = await lb.listen(0, '127.0.0.1');
+        const connecting = step.createLoadBalancer({ backends: [hole.url], drainTimeoutMs: 100, connectTimeoutMs: 60_000 });
+        const { url: holeUrl } = await connecting.listen(0, '127.0.0.1');
+        const stuck = rawRequest(url, { path: '/forever' }).then(() => 'answered', (err: NodeJS.ErrnoException) => err.code ?? err.message);
+        const stuckConnecting = rawRequest(holeUrl).then(() => 'answered', (err: NodeJS.ErrnoException) => err.code ?? err.message);
+        await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend', 'proxy.ts') }).toBe(1);
+
+        const started = performance.now();
+        await Promise.all([lb.close(), connecting.close()]);
+
+        expect(performance.now() - started, say('close() must end at drainTimeoutMs (100 ms here) at the latest', 'server-lifecycle.ts')).toBeLessThan(1_000);
+        expect([await stuck, await stuckConnecting], say('requests still running at the deadline are cut', 'server-lifecycle.ts')).toEqual(['ECONNRESET', 'ECONNRESET']);
+        expect(await leakedSince(before), say('after the deadline no timer or socket may remain (a connect still under way included)', 'outbound-request.ts')).toEqual({});
       });
 
       it('close() closes idle keep-alive connections at once, may be called twice, and leaves no socket or timer behind', async () => {

@@ -42,6 +42,7 @@ export interface RoundRobinModule {
   Mutex: new () => MutexLike;
   takeTicket(store: AsyncStore, mutex: MutexLike): Promise<number>;
   takeTicketRacy(store: AsyncStore): Promise<number>;
+  NoBackendAvailableError: new () => Error;
 }
 
 const urls = (n: number) => Array.from({ length: n }, (_, i) => new URL(`http://127.0.0.1:${9001 + i}`));
@@ -122,9 +123,14 @@ export function roundRobin(target: Target<unknown> & { module: RoundRobinModule 
         expect(indexes([pool.next(), pool.next()]), say('a pick that found nobody should not use up a ticket: the rotation resumes at backend 1', 'server-pool.ts')).toEqual([1, 2]);
       });
 
-      it('refuses shared state made for a different number of backends', () => {
+      it('refuses shared state made for a different number of backends, saying so', () => {
         const pool = new ServerPool(urls(3));
         expect(() => new ServerPool(urls(2), pool.sharedState), say('a pool of 2 backends cannot share the flags and counter of a pool of 3', 'server-pool.ts')).toThrow(RangeError);
+        expect(() => new ServerPool(urls(2), pool.sharedState), say('the error names both sizes', 'server-pool.ts')).toThrow(/4 slots, 3 needed/);
+      });
+
+      it('NoBackendAvailableError answers 503 with a stable code', () => {
+        expect(new step.NoBackendAvailableError(), say('no backend: code NO_BACKEND, status 503, and a message', 'errors.ts')).toMatchObject({ code: 'NO_BACKEND', status: 503, message: expect.stringMatching(/no backend/) });
       });
 
       it('never hands out a ticket twice, even to worker threads drawing at the same moment', { timeout: 15_000 }, async () => {

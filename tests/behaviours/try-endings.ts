@@ -23,6 +23,8 @@ export interface Ending {
   a: Behaviour | 'refuse' | 'black-hole';
   /** The client abandons the request once A has it. */
   clientLeaves?: boolean;
+  /** Size of the request body (default: a short text; none for GET and DELETE). */
+  bodyBytes?: number;
   /** Extra balancer options for this row (step 4 adds unhealthyStatuses). */
   options?: Record<string, unknown>;
   expected: {
@@ -104,6 +106,13 @@ export const ENDINGS: readonly Ending[] = [
     expected: { status: 'reset', requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
   },
   {
+    name: 'backend answers 413 before reading a large upload: the client gets the 413, nobody blamed',
+    method: 'POST',
+    a: { kind: 'answer-early', status: 413 },
+    bodyBytes: 8 * 1024 * 1024,
+    expected: { status: 413, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
+  },
+  {
     name: 'client leaves before the answer: nothing retried, nobody blamed',
     method: 'GET',
     a: { kind: 'hang' },
@@ -144,7 +153,8 @@ export async function playEnding<Options>(
     req.destroy();
     status = 'none';
   } else {
-    status = await rawRequest(url, { method: ending.method, path: '/ending', body: ending.method === 'GET' || ending.method === 'DELETE' ? undefined : 'order #1' }).then(
+    const body = ending.bodyBytes !== undefined ? Buffer.alloc(ending.bodyBytes, 1) : ending.method === 'GET' || ending.method === 'DELETE' ? undefined : 'order #1';
+    status = await rawRequest(url, { method: ending.method, path: '/ending', body }).then(
       (res) => res.status,
       (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNRESET' || err.message === 'socket hang up') return 'reset' as const;

@@ -18,13 +18,14 @@ export interface RunningBalancer<Balancer extends LoadBalancer = LoadBalancer> {
 
 /**
  * Creates a balancer from the step under test, listens on a free port of 127.0.0.1, and closes it when
- * the test finishes, pass or fail.
+ * the test finishes, pass or fail. A request a test leaves in flight delays that close by
+ * drainTimeoutMs; 500 ms (not the default 10 s) unless the test says otherwise.
  */
 export async function startBalancer<Options, Balancer extends LoadBalancer>(
   step: StepModule<Options, Balancer>,
   options: Options,
 ): Promise<RunningBalancer<Balancer>> {
-  const lb = step.createLoadBalancer(options);
+  const lb = step.createLoadBalancer({ drainTimeoutMs: 500, ...options });
   onTestFinished(() => lb.close());
   const { url } = await lb.listen(0, '127.0.0.1');
   return { lb, url, http: client(url) };

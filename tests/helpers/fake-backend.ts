@@ -24,7 +24,12 @@ export type Behaviour =
   /** Send the status line, headers and half of a promised body, then reset the connection. */
   | { kind: 'die-mid-body' }
   /** Send the status line, headers and half of a promised body, then go silent (never finish). */
-  | { kind: 'stall-mid-body' };
+  | { kind: 'stall-mid-body' }
+  /**
+   * Answer `status` as soon as the headers arrive, stop reading the body, and reset the connection
+   * 100 ms later: a backend refusing a large upload (an early 413). The sender's next write fails.
+   */
+  | { kind: 'answer-early'; status: number };
 
 export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
   kind: 'answer',
@@ -74,9 +79,19 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
   let port = 0;
 
   const server = http.createServer(async (req, res) => {
+    const behaviour = nextBehaviour(req.url ?? '');
+    if (behaviour.kind === 'answer-early') {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
+      // Raw bytes on the socket: a ServerResponse would wait to read the body first.
+      const text = `refused early by ${name}`;
+      req.socket.write(`HTTP/1.1 ${behaviour.status} ${http.STATUS_CODES[behaviour.status]}\r\nx-backend: ${name}\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
+      req.socket.pause();
+      setTimeout(() => req.socket.resetAndDestroy(), 100);
+      return;
+    }
     const body = await readBody(req, (n) => (bytesReceived += n));
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
-    play(nextBehaviour(req.url ?? ''), name, req, res);
+    play(behaviour, name, req, res);
   });
   server.on('connection', (socket) => {
     connections += 1;
@@ -160,6 +175,8 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
     case 'die-mid-body':
       res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });
       res.write('x'.repeat(500), () => req.socket.resetAndDestroy());
+      return;
+    case 'answer-early': // answered before the body was read, in the request handler
       return;
     case 'stall-mid-body':
       res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });

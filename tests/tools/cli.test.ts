@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { STEPS } from '../../tools/curriculum.js';
 import { formatEntry, formatHealthEvent, parseCli } from '../../tools/cli.js';
 
@@ -65,5 +66,81 @@ describe('npm start (tools/cli.ts)', () => {
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
+  });
+
+  it('passes --drain-timeout on', () => {
+    expect(parseCli(['--drain-timeout', '2500'])).toMatchObject({ drainTimeoutMs: 2500 });
+    expect(parseCli([])).toMatchObject({ drainTimeoutMs: undefined });
+    expect(() => parseCli(['--drain-timeout', '-1'])).toThrow();
+  });
+
+  it('ends cleanly when its stdout closes: npm start | head -1', { timeout: 20_000 }, async () => {
+    const pipeline = spawn('sh', ['-c', 'npm start -- --port 0 --admin-port 0 --health-mode off | head -1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void (pipeline.exitCode === null && pipeline.kill('SIGKILL')));
+    let stderr = '';
+    pipeline.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(pipeline, 'exit');
+    expect(code, stderr).toBe(0);
+    expect(stderr, 'no crash, no stack trace').not.toMatch(/EPIPE|Error:|at .*\(/);
+  });
+
+  describe('drains on SIGTERM, wherever the signal lands', () => {
+    /** Starts `npm start` in front of a backend that answers after 400 ms; resolves once it listens. */
+    async function startSlowBalancer() {
+      const backend = await startFakeBackend('slow');
+      backend.behave(answer({ delayMs: 400 }));
+      const npm = spawn('npm', ['start', '--', '--backends', backend.url, '--port', '0', '--admin-port', '0', '--health-mode', 'off', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      onTestFinished(() => void (npm.exitCode === null && npm.kill('SIGKILL')));
+      let output = '';
+      npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await expect.poll(() => output, { timeout: 10_000 }).toMatch(/listening on http:\/\/\S+/);
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1] as string;
+      const pid = Number(/, pid (\d+)/.exec(output)?.[1]);
+      onTestFinished(() => {
+        if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      });
+      return { npm, url, pid, backend, output: () => output };
+    }
+
+    const isRunning = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    async function fiveSlowRequestsThenSignal(target: (balancer: { npm: ChildProcess; pid: number }) => number) {
+      const balancer = await startSlowBalancer();
+      const requests = Array.from({ length: 5 }, (_, i) => fetch(`${balancer.url}/slow-${i}`).then((res) => res.status));
+      await expect.poll(() => balancer.backend.requests.length, { timeout: 5_000 }).toBe(5);
+      process.kill(target(balancer), 'SIGTERM');
+
+      expect(await Promise.all(requests), 'every request in flight finishes').toEqual([200, 200, 200, 200, 200]);
+      await expect.poll(() => isRunning(balancer.pid), { timeout: 5_000, message: 'the balancer exits once they are done' }).toBe(false);
+      expect(balancer.output()).toMatch(/SIGTERM|parent process went away/);
+    }
+
+    it('sent to npm start (npm passes it to sh, which passes it nowhere)', { timeout: 30_000 }, async () => {
+      await fiveSlowRequestsThenSignal(({ npm }) => npm.pid as number);
+    });
+
+    it('sent to the balancer itself, as Docker and systemd do', { timeout: 30_000 }, async () => {
+      await fiveSlowRequestsThenSignal(({ pid }) => pid);
+    });
+
+    it('a second signal stops it at once', { timeout: 30_000 }, async () => {
+      const balancer = await startSlowBalancer();
+      balancer.backend.behave({ kind: 'hang' });
+      const stuck = fetch(`${balancer.url}/stuck`).catch(() => 'cut');
+      await expect.poll(() => balancer.backend.requests.length, { timeout: 5_000 }).toBe(1);
+      process.kill(balancer.pid, 'SIGINT');
+      await expect.poll(() => balancer.output()).toMatch(/SIGINT: finishing the requests in flight/);
+      process.kill(balancer.pid, 'SIGINT');
+      await expect.poll(() => isRunning(balancer.pid), { timeout: 3_000, message: 'the second signal ends it without waiting for the drain (10 s)' }).toBe(false);
+      expect(await stuck).toBe('cut');
+    });
   });
 });
