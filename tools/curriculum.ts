@@ -34,7 +34,7 @@ export const STEPS: readonly Step[] = [
     summary: 'A reverse proxy in front of one backend: forward, add X-Forwarded-*, answer 502 instead of crashing.',
     difficulty: 'easy',
     minutes: 45,
-    owns: ['backend-response.ts', 'backend-url.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'framing.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'options.ts', 'outbound-request.ts', 'proxy.ts', 'request-checks.ts', 'server-lifecycle.ts'],
+    owns: ['backend-response.ts', 'backend-url.ts', 'client-clocks.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'framing.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'options.ts', 'outbound-request.ts', 'proxy.ts', 'request-checks.ts', 'server-lifecycle.ts'],
   },
   {
     id: 'step2',

@@ -58,6 +58,20 @@ export class UnsupportedTransferCodingError extends RefusedRequestError {
   }
 }
 
+/** The client sent none of its request body for `clientTimeoutMs`. It gets 408; the backend is not to blame. */
+export class ClientTimeoutError extends LoadBalancerError {
+  constructor(timeoutMs: number) {
+    super('CLIENT_TIMEOUT', `the client sent nothing of its body for ${timeoutMs} ms`, 408);
+  }
+}
+
+/** The backend answered `101 Switching Protocols` to a request that asked for no upgrade. The client gets 502. */
+export class UnexpectedUpgradeError extends LoadBalancerError {
+  constructor() {
+    super('UNEXPECTED_UPGRADE', 'the backend switched protocols, but the client asked for no upgrade');
+  }
+}
+
 /** The backend went silent for longer than `backendTimeoutMs`. The client gets 504. */
 export class BackendTimeoutError extends LoadBalancerError {
   constructor(timeoutMs: number) {

@@ -9,10 +9,12 @@ export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {
   BackendTimeoutError,
   BadRequestError,
+  ClientTimeoutError,
   ConnectTimeoutError,
   InvalidOptionsError,
   LoadBalancerError,
   NotImplementedError,
   TooManyHeadersError,
+  UnexpectedUpgradeError,
   UnsupportedTransferCodingError,
 } from './errors.js';

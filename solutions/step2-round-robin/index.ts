@@ -13,11 +13,13 @@ export { MAX_REQUEST_HEADERS, checkInbound } from './request-checks.js';
 export {
   BackendTimeoutError,
   BadRequestError,
+  ClientTimeoutError,
   ConnectTimeoutError,
   InvalidOptionsError,
   LoadBalancerError,
   NoBackendAvailableError,
   NotImplementedError,
   TooManyHeadersError,
+  UnexpectedUpgradeError,
   UnsupportedTransferCodingError,
 } from './errors.js';

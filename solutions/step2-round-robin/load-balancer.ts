@@ -16,6 +16,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the client gets 504, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long a client may send nothing of its upload (then 408), or take nothing of its answer (then it is dropped), in ms (default 60000, nginx's `client_body_timeout` and `send_timeout`). */
+  clientTimeoutMs?: number;
   /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
   drainTimeoutMs?: number;
   /** Called once per finished or aborted request, after the response (default: nothing is called). */
@@ -49,6 +51,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const proxy = new Proxy({
     backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
     connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+    clientTimeoutMs: wholeNumber('clientTimeoutMs', options.clientTimeoutMs ?? 60_000, 1),
   });
   const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const { onRequest } = options;

@@ -2,12 +2,14 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
+import { watchUpload } from './client-clocks.js';
 import { sendError } from './error-response.js';
-import { createAdminServer } from './admin-server.js';
+import { ClientTimeoutError } from './errors.js';
+import { closeAdmin, createAdminServer } from './admin-server.js';
 import { checkInbound } from './request-checks.js';
 import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
 import { Proxy } from './proxy.js';
-import { closeServer, createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
+import { createTrafficServer, listen, type ListenAddress } from './server-lifecycle.js';
 import { wholeNumber } from './options.js';
 import { readRequestBody } from './request-body.js';
 import { RequestContext } from './request-context.js';
@@ -22,6 +24,8 @@ export interface LoadBalancerOptions {
   backendTimeoutMs?: number;
   /** How long opening a connection to a backend may take before the try fails (retried in step 3), in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** How long a client may send nothing of its upload (then 408), or take nothing of its answer (then it is dropped), in ms (default 60000, nginx's `client_body_timeout` and `send_timeout`). */
+  clientTimeoutMs?: number;
   /** How long close() lets requests in flight finish before it cuts them, in ms (default 10000). */
   drainTimeoutMs?: number;
   /** Extra tries on the same backend after a connection failure (default 3, like the Go original). */
@@ -78,9 +82,11 @@ export interface LoadBalancer {
 
 export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const pool = new ServerPool(parseBackends(options.backends));
+  const clientTimeoutMs = wholeNumber('clientTimeoutMs', options.clientTimeoutMs ?? 60_000, 1);
   const proxy = new Proxy({
     backendTimeoutMs: wholeNumber('backendTimeoutMs', options.backendTimeoutMs ?? 30_000, 1),
     connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? 5_000, 1),
+    clientTimeoutMs,
   });
   const drainTimeoutMs = wholeNumber('drainTimeoutMs', options.drainTimeoutMs ?? 10_000);
   const retry = retryOptions(options);
@@ -102,7 +108,9 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   async function handle(ctx: RequestContext): Promise<void> {
     // Refuses what cannot be forwarded faithfully (400, 431, 501) before a byte of the body is read.
     const framing = checkInbound(ctx.inbound);
-    const body = await readRequestBody(ctx.inbound, framing, bodyLimit);
+    // While we buffer the body no backend is involved: a client that stalls gets 408.
+    const stopClock = watchUpload(ctx.inbound, clientTimeoutMs, () => sendError(ctx.res, new ClientTimeoutError(clientTimeoutMs)));
+    const body = await readRequestBody(ctx.inbound, framing, bodyLimit).finally(stopClock);
     await forwardWithRetries(ctx, { pool, proxy, health }, body, retry);
   }
 
@@ -120,7 +128,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     listenAdmin: (port = 0, host = '127.0.0.1') => listen(admin, port, host),
     close: async () => {
       health.stop();
-      await Promise.all([traffic.drain(drainTimeoutMs), closeServer(admin)]);
+      await Promise.all([traffic.drain(drainTimeoutMs), closeAdmin(admin)]);
       proxy.close();
     },
   };
@@ -132,6 +140,7 @@ function retryOptions(options: LoadBalancerOptions): RetryOptions {
     maxAttempts: wholeNumber('maxAttempts', options.maxAttempts ?? 3, 1),
     maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
     retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
+    // Stryker disable next-line ObjectLiteral: the tests inject their own sleep to check the signal is passed; this default only keeps it
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }

@@ -24,19 +24,22 @@ export interface TrafficServer {
 export function createTrafficServer(handler: http.RequestListener): TrafficServer {
   const inFlight = new Set<http.ServerResponse>();
   const server = http.createServer((inbound, res) => {
+    const { socket } = inbound;
     inFlight.add(res);
     res.once('close', () => {
       inFlight.delete(res);
-      // While draining, a finished response leaves its keep-alive connection idle: close it now.
-      if (!server.listening) server.closeIdleConnections();
+      // While draining, a keep-alive connection whose last answer is done is of no more use: close it
+      // (unless the client already sent its next request on it: that one is answered first).
+      if (!server.listening && ![...inFlight].some((other) => other.req.socket === socket)) socket.end();
     });
-    // A request that arrives on an open connection while we drain is answered, then the connection closes.
-    if (!server.listening) res.shouldKeepAlive = false;
     handler(inbound, res);
   });
   // No count limit: Node would drop the headers past its default of 2000 silently. checkInbound
   // (request-checks.ts) refuses too many with 431 instead; Node's 16 KiB limit on the head still applies.
   server.maxHeadersCount = 0;
+  // An accept that fails (EMFILE: out of file descriptors) is emitted as an 'error' on the server, and
+  // without a listener it would crash the process. The client sees its connection fail; we carry on.
+  server.on('error', () => {});
 
   let draining: Promise<void> | undefined;
   const drain = (deadlineMs: number): Promise<void> => {
@@ -47,7 +50,8 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
         clearTimeout(deadline);
         resolve();
       });
-      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      // A response whose headers are out already keeps what they said; its connection closes once idle.
+      for (const res of inFlight) res.shouldKeepAlive = false;
       server.closeIdleConnections();
     });
     return draining;
@@ -64,14 +68,5 @@ export function listen(server: http.Server, port: number, host: string): Promise
       const address = server.address() as AddressInfo;
       resolve({ host: address.address, port: address.port, url: `http://${address.address}:${address.port}` });
     });
-  });
-}
-
-/** Stops accepting and closes every connection at once; resolves when the server has closed. */
-export function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    // close() stops accepting but waits for open keep-alive connections; closing them makes it prompt.
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }

@@ -24,3 +24,11 @@ export function createAdminServer(health: HealthChecker): http.Server {
 function answerText(res: http.ServerResponse, status: number, text: string, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
 }
+
+/** Stops the admin API at once: it has no request worth waiting for. */
+export function closeAdmin(admin: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    admin.close(() => resolve());
+    admin.closeAllConnections();
+  });
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -17,6 +18,7 @@ interface ForwardingOptions {
   backends: readonly string[];
   backendTimeoutMs?: number;
   connectTimeoutMs?: number;
+  clientTimeoutMs?: number;
   drainTimeoutMs?: number;
   onRequest?: (entry: { method: string; url: string; backend: string; status: number }) => void;
 }
@@ -28,6 +30,8 @@ interface ForwardingModule {
   BackendTimeoutError: new (timeoutMs: number) => Error;
   ConnectTimeoutError: new (timeoutMs: number) => Error;
   NotImplementedError: new (folder: string, task: string) => Error;
+  ClientTimeoutError: new (timeoutMs: number) => Error;
+  UnexpectedUpgradeError: new () => Error;
   BadRequestError: new (reason: string) => Error;
   UnsupportedTransferCodingError: new (codings: string) => Error;
   TooManyHeadersError: new (count: number, limit: number) => Error;
@@ -170,10 +174,10 @@ export function naiveForwarding(
         const backend = await startFakeBackend('backend-1');
         const { url } = await startBalancer(step, { backends: [backend.url] });
 
-        const reply = await rawExchange(url, 'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
+        const reply = await rawExchange(url, 'GET /one HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, x-client-hop\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
 
         const [first, second] = reply.split(/(?=HTTP\/1\.1 )/);
-        expect(first, say('the first answer on a keep-alive connection should say Connection: keep-alive', 'backend-response.ts')).toMatch(/\r\nconnection: keep-alive\r\n/i);
+        expect(first, say('the first answer on a keep-alive connection should say Connection: keep-alive — ours, not an echo of the client\'s', 'backend-response.ts')).toMatch(/\r\nconnection: keep-alive\r\n/i);
         expect(second, say('the second request on the same connection should be answered, then the connection closed', 'backend-response.ts')).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\nconnection: close\r\n/i);
         expect(backend.requests.map((r) => r.url), say('both requests should reach the backend', 'proxy.ts')).toEqual(['/one', '/two']);
       });
@@ -358,6 +362,8 @@ export function naiveForwarding(
           [new step.UnsupportedTransferCodingError('gzip'), 501],
           [new step.NotImplementedError('step9-x', 'y'), 501],
           [new step.BackendTimeoutError(1), 504],
+          [new step.ClientTimeoutError(1), 408],
+          [new step.UnexpectedUpgradeError(), 502],
           [new step.ConnectTimeoutError(1), 504],
           [Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 502],
           [Object.assign(new Error('out of file descriptors'), { code: 'EMFILE' }), 503],
@@ -370,7 +376,9 @@ export function naiveForwarding(
           cases.map(([, status]) => status),
         );
         const blamed = cases.map(([err]) => step.blamesBackend(err));
-        expect(blamed, say("only the balancer's own shortages (EMFILE, ENFILE, ENOMEM, ENOBUFS) say nothing about the backend", 'error-response.ts')).toEqual(cases.map(([, status]) => status !== 503));
+        expect(blamed, say("the balancer's own shortages (EMFILE, ENFILE, ENOMEM, ENOBUFS) and a client's stall (408) say nothing about the backend", 'error-response.ts')).toEqual(
+          cases.map(([, status]) => status !== 503 && status !== 408),
+        );
       });
 
       it('answers a fresh response with a short text, and without headers a backend set before it failed', async () => {
@@ -506,6 +514,50 @@ export function naiveForwarding(
         expect(res.status, say('the backend answered 413 before reading the body: once its answer has begun, upload errors (EPIPE) must not end it', 'outbound-request.ts')).toBe(413);
       });
 
+      it('answers 502 when the backend switches protocols although nobody asked for an upgrade', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.queue({ kind: 'switch-protocols' });
+        const { url, http: client } = await startBalancer(step, { backends: [backend.url] });
+
+        const reply = await rawExchange(url, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
+
+        expect(reply.split('\r\n')[0], say('Node drops a request answered by an unasked-for 101 without a word: answer 502, or the client waits forever', 'backend-response.ts')).toBe('HTTP/1.1 502 Bad Gateway');
+        await client.get('/').expect(200);
+      });
+
+      it("answers 408 to a client that stops sending its upload for clientTimeoutMs, and lets the backend off", async () => {
+        const backend = await startFakeBackend('backend-1');
+        const { url, http: client } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 200, backendTimeoutMs: 100 });
+        const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+
+        socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial');
+        const [reply] = (await once(socket, 'data')) as [Buffer];
+
+        expect(reply.toString('latin1').split('\r\n')[0], say('a stalled upload is the client\'s fault: 408 after clientTimeoutMs, not a 504 blaming the backend (whose clock must rest while the upload is under way)', 'client-clocks.ts')).toBe(
+          'HTTP/1.1 408 Request Timeout',
+        );
+        await client.get('/').expect(200);
+      });
+
+      it('drops a client that stops reading its answer for clientTimeoutMs, without waiting for the backend', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ body: Buffer.alloc(32 * 1024 * 1024, 1) }));
+        const onRequest = vi.fn();
+        const { url } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 200, backendTimeoutMs: 100, onRequest });
+        const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+
+        socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+        await once(socket, 'data');
+        socket.pause(); // the client takes nothing more
+
+        await expect.poll(() => onRequest.mock.calls.length, { timeout: 3_000, message: say('a client that reads nothing for clientTimeoutMs is dropped', 'client-clocks.ts') }).toBe(1);
+        expect(onRequest.mock.calls[0]?.[0].durationMs, say('…after clientTimeoutMs (200 ms here), not before', 'client-clocks.ts')).toBeGreaterThanOrEqual(190);
+      });
+
       it('cuts the client connection when the backend dies mid-body, and keeps serving', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.queue({ kind: 'die-mid-body' });
@@ -593,11 +645,35 @@ export function naiveForwarding(
           [['not a url'], /not a url/],
           [['https://127.0.0.1:1'], /https:\/\/127\.0\.0\.1:1/],
           [['ftp://127.0.0.1:1'], /ftp:\/\/127\.0\.0\.1:1/],
+          [['http://admin:s3cret@127.0.0.1:1'], /credentials/],
+          [['http://127.0.0.1:1/api'], /path.*\/api/],
+          [['http://127.0.0.1:1/?x=1'], /query/],
         ];
         for (const [backends, names] of cases) {
           expect(() => step.createLoadBalancer({ backends }), say(`createLoadBalancer should refuse backends ${JSON.stringify(backends)}, and the message should say which`, 'backend-url.ts')).toThrow(
             expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(names) }),
           );
+        }
+        expect(() => step.createLoadBalancer({ backends: ['http://admin:s3cret@127.0.0.1:1'] }), say('the error must never echo a password', 'backend-url.ts')).toThrow(
+          expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+        );
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1/'] }), say('a trailing slash is no path', 'backend-url.ts')).not.toThrow();
+      });
+
+      it('refuses timeouts that cannot work, naming the option', () => {
+        const refused: [Record<string, number>, RegExp][] = [
+          [{ backendTimeoutMs: 0 }, /backendTimeoutMs/],
+          [{ connectTimeoutMs: 1.5 }, /connectTimeoutMs/],
+          [{ clientTimeoutMs: 0 }, /clientTimeoutMs/],
+          [{ drainTimeoutMs: -1 }, /drainTimeoutMs/],
+        ];
+        for (const [options, names] of refused) {
+          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], ...options }), say(`${JSON.stringify(options)} should be refused at construction, by name`, 'load-balancer.ts')).toThrow(
+            expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(names) }),
+          );
+        }
+        for (const options of [{ backendTimeoutMs: 1 }, { connectTimeoutMs: 1 }, { clientTimeoutMs: 1 }, { drainTimeoutMs: 0 }]) {
+          expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], ...options }), say(`${JSON.stringify(options)} is a valid setting`, 'load-balancer.ts')).not.toThrow();
         }
       });
 
@@ -608,6 +684,8 @@ export function naiveForwarding(
           [new step.BadRequestError('more than one Host header'), 'BAD_REQUEST', 400, 'more than one Host header'],
           [new step.TooManyHeadersError(120, 100), 'TOO_MANY_HEADERS', 431, '120 request headers'],
           [new step.UnsupportedTransferCodingError('gzip, chunked'), 'UNSUPPORTED_TRANSFER_CODING', 501, 'gzip, chunked'],
+          [new step.ClientTimeoutError(300), 'CLIENT_TIMEOUT', 408, '300 ms'],
+          [new step.UnexpectedUpgradeError(), 'UNEXPECTED_UPGRADE', 502, 'switched protocols'],
         ];
         for (const [err, code, status, detail] of cases) {
           expect(err, say(`${err.constructor.name} should carry code ${code}, status ${status}, and say "${detail}"`, 'errors.ts')).toMatchObject({ code, status, message: expect.stringContaining(detail) });
@@ -632,6 +710,15 @@ export function naiveForwarding(
         expect(message(['Host', 'a', 'Host', 'b']), say('two Host headers are refused, and the error says so', 'request-checks.ts')).toMatch(/more than one Host/);
         expect(message(['Host', 'a', 'Transfer-Encoding', 'chunked'], '1.0'), say('Transfer-Encoding in HTTP/1.0 is refused, and the error says so', 'framing.ts')).toMatch(/HTTP\/1\.0/);
         expect(message(['Host', 'a', 'Transfer-Encoding', 'Chunked']), say('chunked is case-insensitive (RFC 9112 §7)', 'framing.ts')).toBe('accepted');
+      });
+
+      it('survives an accept error (EMFILE: out of file descriptors) on its server', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const { lb, http: client } = await startBalancer(step, { backends: [backend.url] });
+        const emfile = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' });
+
+        expect(() => lb.server.emit('error', emfile), say("an 'error' on the traffic server must not crash the process: give it a listener", 'server-lifecycle.ts')).not.toThrow();
+        await client.get('/').expect(200);
       });
 
       it('listens on 127.0.0.1 by default and leaves no listener behind on the server', async () => {
@@ -669,24 +756,49 @@ export function naiveForwarding(
         await lb.close();
       });
 
-      it('close() lets a request in flight finish, tells its client Connection: close, and refuses new connections', async () => {
+      it('close() lets a request in flight finish, tells its client Connection: close, closes that connection, and refuses new ones', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave(answer({ delayMs: 200 }));
         const lb = step.createLoadBalancer({ backends: [backend.url], drainTimeoutMs: 5_000 });
         const { url, port } = await lb.listen(0, '127.0.0.1');
-        const inFlight = rawRequest(url, { path: '/slow' });
+        // A keep-alive client: it asks for nothing, so the connection would stay open after the answer.
+        const inFlight = rawExchange(url, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: false });
         await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend', 'proxy.ts') }).toBe(1);
 
         const started = performance.now();
-        const closed = lb.close();
+        const closing = [lb.close(), lb.close()];
+        let closed = false;
+        void Promise.all(closing).then(() => (closed = true));
         const refused = await new Promise<string>((resolve) => net.connect(port, '127.0.0.1').once('connect', () => resolve('accepted')).once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? '')));
-        const res = await inFlight;
-        await closed;
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(closed, say('close() (the second call too) must wait for the request in flight', 'server-lifecycle.ts')).toBe(false);
+        const reply = await inFlight; // resolves when the balancer closes the connection
+        await Promise.all(closing);
 
         expect(refused, say('a draining balancer accepts no new connection', 'server-lifecycle.ts')).toBe('ECONNREFUSED');
-        expect(res.status, say('a request in flight when close() began should be answered in full', 'server-lifecycle.ts')).toBe(200);
-        expect(res.headers.connection, say('…with Connection: close, so the client opens its next connection elsewhere', 'server-lifecycle.ts')).toBe('close');
-        expect(performance.now() - started, say('close() resolves once the last request is done, well before drainTimeoutMs', 'server-lifecycle.ts')).toBeLessThan(2_000);
+        expect(reply, say('a request in flight when close() began should be answered in full', 'server-lifecycle.ts')).toMatch(/^HTTP\/1\.1 200/);
+        expect(reply, say('…with Connection: close, so the client opens its next connection elsewhere', 'server-lifecycle.ts')).toMatch(/\r\nconnection: close\r\n/i);
+        expect(performance.now() - started, say('close() resolves once the last connection is done, well before drainTimeoutMs', 'server-lifecycle.ts')).toBeLessThan(2_000);
+      });
+
+      it('close() finishes an answer that had begun as keep-alive, then closes that connection at once', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ bodyDelayMs: 300 }));
+        const lb = step.createLoadBalancer({ backends: [backend.url], drainTimeoutMs: 5_000 });
+        const { port } = await lb.listen(0, '127.0.0.1');
+        const socket = net.connect(port, '127.0.0.1');
+        onTestFinished(() => void socket.destroy());
+        let reply = '';
+        socket.on('data', (chunk: Buffer) => (reply += chunk.toString('latin1')));
+        socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+        await expect.poll(() => reply, { message: say('the answer should begin', 'proxy.ts') }).toMatch(/^HTTP\/1\.1 200/);
+
+        const started = performance.now();
+        await lb.close(); // its headers said keep-alive: only closing the connection ends it
+        await once(socket, 'close');
+
+        expect(reply, say('the answer that had begun is finished as it began', 'server-lifecycle.ts')).toMatch(/keep-alive[\s\S]*hello from backend-1/i);
+        expect(performance.now() - started, say('once its last answer is done, a draining connection closes at once, not at drainTimeoutMs', 'server-lifecycle.ts')).toBeLessThan(2_000);
       });
 
       it('close() cuts what is still running at drainTimeoutMs, and leaves nothing behind', async () => {

@@ -8,6 +8,8 @@
  * The expected values are written here from the rules in the chapters, never computed by the code
  * under test.
  */
+import { once } from 'node:events';
+import net from 'node:net';
 import { expect, vi } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer, type StepModule } from '../helpers/balancer.js';
@@ -25,11 +27,15 @@ export interface Ending {
   clientLeaves?: boolean;
   /** Size of the request body (default: a short text; none for GET and DELETE). */
   bodyBytes?: number;
+  /** The client sends this many body bytes of a larger upload, then nothing more. */
+  clientStallsAfter?: number;
+  /** The client reads the first bytes of the answer, then stops reading. */
+  clientStopsReading?: boolean;
   /** Extra balancer options for this row (step 4 adds unhealthyStatuses). */
   options?: Record<string, unknown>;
   expected: {
-    /** The status the client gets; 'reset' when its connection is cut, 'none' when it left first. */
-    status: number | 'reset' | 'none';
+    /** The status the client gets; 'reset' when its connection is cut, 'none' when it left first, 'dropped' when the balancer dropped a client that stopped reading. */
+    status: number | 'reset' | 'none' | 'dropped';
     /** Requests that reached A and B. Refused and never-accepted connections reach nobody: null. */
     requests: [number | null, number];
     /** Tries the request log reports (every try on every backend). */
@@ -41,8 +47,12 @@ export interface Ending {
   };
 }
 
-/** maxRetries 2 and maxAttempts 2 (not the defaults 3 and 3), so the counts below prove the options are used. */
-export const RETRY_OPTIONS = { maxRetries: 2, maxAttempts: 2, retryDelayMs: 1, backendTimeoutMs: 150, connectTimeoutMs: 100 };
+/**
+ * maxRetries 2 and maxAttempts 2 (not the defaults 3 and 3), so the counts below prove the options are
+ * used. The client's clock (300 ms) runs longer than the backend's (150 ms): a client that stalls must
+ * still not be taken for a silent backend.
+ */
+export const RETRY_OPTIONS = { maxRetries: 2, maxAttempts: 2, retryDelayMs: 1, backendTimeoutMs: 150, connectTimeoutMs: 100, clientTimeoutMs: 300 };
 
 export const ENDINGS: readonly Ending[] = [
   {
@@ -113,6 +123,26 @@ export const ENDINGS: readonly Ending[] = [
     expected: { status: 413, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
   },
   {
+    name: 'backend answers 101 Switching Protocols to a plain request: 502, not a hang',
+    method: 'GET',
+    a: { kind: 'switch-protocols' },
+    expected: { status: 502, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: true },
+  },
+  {
+    name: 'client stops sending its upload for clientTimeoutMs: 408, the backend not blamed',
+    method: 'POST',
+    a: answer(),
+    clientStallsAfter: 2 * 1024 * 1024, // past the 1 MiB a retry may buffer, so the backend has the request
+    expected: { status: 408, requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
+  },
+  {
+    name: 'client stops reading a large answer for clientTimeoutMs: dropped, the backend not blamed',
+    method: 'GET',
+    a: answer({ body: Buffer.alloc(32 * 1024 * 1024, 1) }),
+    clientStopsReading: true,
+    expected: { status: 'dropped', requests: [1, 0], tries: 1, aStaysInRotation: true, aBlamed: false },
+  },
+  {
     name: 'client leaves before the answer: nothing retried, nobody blamed',
     method: 'GET',
     a: { kind: 'hang' },
@@ -122,7 +152,7 @@ export const ENDINGS: readonly Ending[] = [
 ];
 
 export interface EndingRun {
-  status: number | 'reset' | 'none';
+  status: Ending['expected']['status'];
   /** Requests A and B received; null for A when it refuses or never accepts. */
   requests: [number | null, number];
   entry: { tries?: number; attempts?: number; status: number } | undefined;
@@ -147,7 +177,20 @@ export async function playEnding<Options>(
   const { lb, url } = await startBalancer(step, options);
 
   let status: EndingRun['status'];
-  if (ending.clientLeaves) {
+  if (ending.clientStallsAfter !== undefined) {
+    status = await stallingUpload(url, ending.clientStallsAfter);
+    // The backend records a request once its body ends or breaks off: a moment after the 408.
+    await expect.poll(() => a.requests.length, { message: 'the streamed upload should have reached backend A' }).toBe(1);
+  } else if (ending.clientStopsReading) {
+    const client = net.connect(Number(new URL(url).port), '127.0.0.1');
+    client.on('error', () => {});
+    client.write('GET /ending HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(client, 'data'); // the answer has begun
+    client.pause(); // …and from now on nobody reads it
+    await expect.poll(() => onRequest.mock.calls.length, { timeout: 3_000, message: 'the balancer should drop a client that reads nothing for clientTimeoutMs' }).toBe(1);
+    client.destroy();
+    status = 'dropped';
+  } else if (ending.clientLeaves) {
     const req = requestToAbandon(url, '/ending');
     await expect.poll(() => a.requests.length, { message: 'the request should reach backend A' }).toBe(1);
     req.destroy();
@@ -165,4 +208,15 @@ export async function playEnding<Options>(
   await expect.poll(() => onRequest.mock.calls.length, { message: 'the request log should report the request once it has ended' }).toBe(1);
   const requests: [number | null, number] = [ending.a === 'refuse' || ending.a === 'black-hole' ? null : a.requests.length, b.requests.length];
   return { status, requests, entry: onRequest.mock.calls[0]?.[0], lb, backends };
+}
+
+/** Sends `afterBytes` of a larger upload, then nothing; resolves with the status the balancer answers. */
+async function stallingUpload(url: string, afterBytes: number): Promise<number> {
+  const client = net.connect(Number(new URL(url).port), '127.0.0.1');
+  client.on('error', () => {});
+  client.write(`POST /ending HTTP/1.1\r\nHost: x\r\nContent-Length: ${afterBytes + 1000}\r\n\r\n`);
+  client.write(Buffer.alloc(afterBytes, 1));
+  const [reply] = (await once(client, 'data')) as [Buffer];
+  client.destroy();
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(reply.toString('latin1'))?.[1] ?? 0);
 }

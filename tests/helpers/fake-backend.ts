@@ -15,8 +15,8 @@ export interface RecordedRequest {
 
 /** How a fake backend treats a request. */
 export type Behaviour =
-  /** Answer with this status, extra headers and body (default 200 and `hello from <name>`). */
-  | { kind: 'answer'; status?: number; headers?: OutgoingHttpHeaders; body?: string | Buffer; delayMs?: number }
+  /** Answer with this status, extra headers and body (default 200 and `hello from <name>`), after `delayMs`; with `bodyDelayMs`, the headers go first and the body that much later. */
+  | { kind: 'answer'; status?: number; headers?: OutgoingHttpHeaders; body?: string | Buffer; delayMs?: number; bodyDelayMs?: number }
   /** Read the request, then never answer. */
   | { kind: 'hang' }
   /** Read the request, then reset the TCP connection (the client sees ECONNRESET, no response). */
@@ -29,7 +29,9 @@ export type Behaviour =
    * Answer `status` as soon as the headers arrive, stop reading the body, and reset the connection
    * 100 ms later: a backend refusing a large upload (an early 413). The sender's next write fails.
    */
-  | { kind: 'answer-early'; status: number };
+  | { kind: 'answer-early'; status: number }
+  /** Answer `101 Switching Protocols` although nobody asked for an upgrade. */
+  | { kind: 'switch-protocols' };
 
 export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
   kind: 'answer',
@@ -161,7 +163,9 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
       const send = () => {
         const body = behaviour.body ?? `hello from ${name}`;
         res.writeHead(behaviour.status ?? 200, { 'x-backend': name, ...behaviour.headers });
-        res.end(body);
+        if (behaviour.bodyDelayMs === undefined) return void res.end(body);
+        res.flushHeaders();
+        setTimeout(() => res.end(body), behaviour.bodyDelayMs);
       };
       if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
       else send();
@@ -177,6 +181,9 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
       res.write('x'.repeat(500), () => req.socket.resetAndDestroy());
       return;
     case 'answer-early': // answered before the body was read, in the request handler
+      return;
+    case 'switch-protocols':
+      req.socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
       return;
     case 'stall-mid-body':
       res.writeHead(200, { 'x-backend': name, 'content-length': 1000 });
