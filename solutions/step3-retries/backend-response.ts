@@ -13,8 +13,10 @@ import type { OutboundTimeouts } from './outbound-request.js';
 export function watchBackendResponse(backendRes: IncomingMessage, res: ServerResponse, { backendTimeoutMs, clientTimeoutMs }: OutboundTimeouts): void {
   stripHopByHop(backendRes.headers);
   // The Connection header describes our connection to the client, so we write it. Left empty,
-  // http-proxy fills it from the client's request headers — stripped already — with `keep-alive`,
-  // and Node then keeps open a connection the client asked to close.
+  // http-proxy fills it from the client's request headers with `keep-alive`, and Node then keeps
+  // open a connection the client asked to close. An answer that comes before the whole request
+  // (an early 413) closes the connection: the rest of the upload must not pass for a new request.
+  if (!res.req.complete) res.shouldKeepAlive = false;
   backendRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
   backendRes.once('error', (err) => sendError(res, err));
   // While the client takes nothing, the backend waits for us: its silence is not its fault, so its

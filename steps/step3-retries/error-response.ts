@@ -17,9 +17,9 @@ export function sendError(res: ServerResponse, err: Error): void {
   const body = err instanceof NotImplementedError ? `${err.message}\n` : `${status} ${STATUS_CODES[status]}\n`;
   // A backend may have set headers before it failed; none of them belongs to our answer.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  // After a refused request nothing more on this connection can be trusted: close it. (Node closes it
-  // by itself when the request body was not read to the end: those bytes would pass for the next request.)
-  if (err instanceof RefusedRequestError) res.shouldKeepAlive = false;
+  // Close the connection after a refused request (nothing more on it can be trusted), and when the
+  // request body was not read to the end: those bytes would pass for the next request on it.
+  if (err instanceof RefusedRequestError || !res.req.complete) res.shouldKeepAlive = false;
   res.writeHead(status, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -7,7 +7,7 @@ import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
 import { messagesFor } from '../helpers/learner-messages.js';
-import { rawRequest, requestToAbandon } from '../helpers/raw-http.js';
+import { rawExchange, rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike, RoundRobinModule } from './round-robin.js';
 import { ENDINGS, RETRY_OPTIONS, playEnding } from './try-endings.js';
@@ -340,6 +340,18 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
         };
         expect(await sendAfterRefusal(1024), say('a body of exactly maxBufferedBodyBytes is still buffered, so it can be retried', 'request-body.ts')).toBe(200);
         expect(await sendAfterRefusal(1025), say('one byte more and the body is streamed: a refused first try cannot be replayed', 'request-body.ts')).toBe(502);
+      });
+
+      it('never leaves a keep-alive connection wedged behind an unread body it refused', async () => {
+        const backend = await startFakeBackend('backend-1');
+        await backend.stop();
+        const { url } = await startBalancer(step, { backends: [backend.url], retryDelayMs: 1, maxBufferedBodyBytes: 1024 });
+
+        // A keep-alive client (no Connection header) sends part of a large upload to a refused backend.
+        const reply = await rawExchange(url, `PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(4096)}`, { halfClose: false });
+
+        expect(reply.split('\r\n')[0], say('the streamed upload cannot be retried: 502', 'retries.ts')).toBe('HTTP/1.1 502 Bad Gateway');
+        expect(reply, say('the rest of the body was never read: say Connection: close and close, or the next request on this connection would be read from the middle of the upload', 'error-response.ts')).toMatch(/\r\nconnection: close\r\n/i);
       });
 
       it('stops retrying as soon as the client disconnects', async () => {

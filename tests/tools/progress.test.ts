@@ -32,7 +32,7 @@ describe('npm run progress', () => {
     expect(nextAction(rows)).toMatch(/its own tests pass, but 1 check\(s\) of earlier steps fail/);
   });
 
-  it('runs the suite of a fresh take-home copy and reports the starter as not done', { timeout: 20_000 }, async () => {
+  it('runs the suite of a fresh take-home copy and reports the starter as not done', { timeout: 60_000 }, async () => {
     const dir = path.join(tempDir('progress'), 'fresh');
     await takehome([dir, '--step', '1'], captureIO(REPO));
     linkNodeModules(dir);

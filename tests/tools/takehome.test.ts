@@ -26,7 +26,7 @@ function solutionLines(step: (typeof STEPS)[number]): string[] {
 }
 
 describe('npm run takehome', () => {
-  it('writes a candidate repository without solution code, in one commit', { timeout: 20_000 }, async () => {
+  it('writes a candidate repository without solution code, in one commit', { timeout: 60_000 }, async () => {
     const dir = path.join(tempDir('takehome'), 'candidate');
     const io = captureIO(REPO);
 
