@@ -69,7 +69,7 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
       if (ctx.clientGone.aborted) return; // nobody is waiting for the answer any more
     }
     // #region exercise(step4, 3): (same task) retries exhausted
-    health.reportFailure(backend, describe(lastError));
+    health.reportFailure(backend, describe(lastError as Error)); // set by every failed try before the break
     // #starter backend.markAlive(false); // step 3's behaviour: down until the end of time
     // #endregion
   }
@@ -77,6 +77,6 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
 }
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */
-function describe(err: Error | undefined): string {
-  return (err as NodeJS.ErrnoException | undefined)?.code ?? err?.message ?? 'unknown error';
+function describe(err: Error): string {
+  return (err as NodeJS.ErrnoException).code ?? err.message;
 }

@@ -69,6 +69,6 @@ export async function forwardWithRetries(ctx: RequestContext, { pool, proxy, hea
 }
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */
-function describe(err: Error | undefined): string {
-  return (err as NodeJS.ErrnoException | undefined)?.code ?? err?.message ?? 'unknown error';
+function describe(err: Error): string {
+  return (err as NodeJS.ErrnoException).code ?? err.message;
 }

@@ -197,14 +197,20 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
       });
 
       it('never brings a backend back on a failed probe, and readmits only a backend that is down', () => {
-        const health = new BackendHealth({ ...RULES, maxFails: 1 });
+        const health = new BackendHealth({ ...RULES, maxFails: 1, fall: 3 });
         expect(health.readmit(), say('readmit() of a backend that is up changes nothing', 'backend-health.ts')).toBeUndefined();
         walk(health, [false]);
         expect([health.readmit(), health.state], say('readmit() of a suspect backend changes nothing', 'backend-health.ts')).toEqual([undefined, 'suspect']);
         health.recordFailure('ECONNRESET', 0, true);
-        expect(walk(health, [false]), say('a failed probe keeps a down backend down (and reports no change)', 'backend-health.ts')).toEqual(['down']);
+        expect(walk(health, [false]), say('a failed probe keeps a down backend down, even before `fall` failures in a row', 'backend-health.ts')).toEqual(['down']);
         expect(health.recordProbe(false, 'x'), say('staying in the same state is no transition', 'backend-health.ts')).toBeUndefined();
         expect(health.readmit()?.to, say('readmit() brings a down backend up', 'backend-health.ts')).toBe('up');
+      });
+
+      it('reports a change of state only: a second failed probe of a suspect backend is no transition', () => {
+        const health = new BackendHealth({ ...RULES, fall: 3 });
+        expect(health.recordProbe(false, 'x')?.to, say('the first failure makes it suspect', 'backend-health.ts')).toBe('suspect');
+        expect(health.recordProbe(false, 'x'), say('suspect → suspect is no transition: the log would repeat itself', 'backend-health.ts')).toBeUndefined();
       });
 
       it('explains every transition, and keeps the last error for the status page', () => {
@@ -362,6 +368,7 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         await startBalancer(step, { backends: [hanging.url, redirecting.url], healthCheck: { ...FAST, timeoutMs: 20, fall: 2 }, onHealthChange: log.onHealthChange });
 
         await eventually(() => log.find(hanging, 'down'), say('a backend that hangs on its health path should go DOWN (give each probe a timeout)', 'probes.ts'));
+        expect(log.find(hanging, 'down')?.reason, say('the reason says the probe timed out', 'probes.ts')).toMatch(/TIMEOUT/);
         await eventually(() => log.find(redirecting, 'down'), say('only a 2xx passes a probe: a redirect is not healthy', 'probes.ts'));
       });
 
@@ -575,7 +582,8 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
       it('answers HEAD, ignores a query string, refuses other methods with 405 and Allow, and other paths with 404', async () => {
         const backend = await startFakeBackend('backend-1');
         const { lb } = await startBalancer(step, { backends: [backend.url] });
-        const admin = await lb.listenAdmin(0, '127.0.0.1');
+        const admin = await lb.listenAdmin();
+        expect(admin.url, say('listenAdmin() with no arguments listens on 127.0.0.1, never on every interface', 'load-balancer.ts')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
         const get = await fetch(`${admin.url}/lb/status?pretty=1`);
         expect(get.status, say('a query string changes nothing', 'admin-server.ts')).toBe(200);
@@ -584,6 +592,7 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         expect([head.status, head.headers.get('content-type'), await head.text()], say('HEAD gets the headers of GET and no body', 'admin-server.ts')).toEqual([200, 'application/json', '']);
         const post = await fetch(`${admin.url}/lb/status`, { method: 'POST' });
         expect([post.status, post.headers.get('allow')], say('other methods get 405 with the ones allowed', 'admin-server.ts')).toEqual([405, 'GET, HEAD']);
+        expect(await post.text(), say('the 405 says what to do instead', 'admin-server.ts')).toMatch(/GET \/lb\/status/);
         const other = await fetch(`${admin.url}/elsewhere`);
         expect([other.status, other.headers.get('content-type')], say('other paths get 404, as text', 'admin-server.ts')).toEqual([404, 'text/plain; charset=utf-8']);
         expect(await other.text(), say('the 404 says where to look', 'admin-server.ts')).toMatch(/GET \/lb\/status/);
