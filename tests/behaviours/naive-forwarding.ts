@@ -429,6 +429,16 @@ export function naiveForwarding(
         await expect(handled, say('sendError on a destroyed response must do nothing', 'error-response.ts')).resolves.toBeUndefined();
       });
 
+      it('closes the connection after a refused request, even one it read completely', async () => {
+        const url = await serverDoing((req, res) => {
+          req.resume(); // read to the end first
+          req.once('end', () => step.sendError(res, new step.BadRequestError('two Host headers')));
+        });
+        const reply = await rawExchange(url, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: false });
+        expect(reply.split('\r\n')[0], say('a refused request gets its status', 'error-response.ts')).toBe('HTTP/1.1 400 Bad Request');
+        expect(reply, say('after a refused request nothing more on that connection can be trusted: close it', 'error-response.ts')).toMatch(/\r\nconnection: close\r\n/i);
+      });
+
       it('closes the connection after answering a request whose body it did not read', async () => {
         const url = await serverDoing((_req, res) => step.sendError(res, new Error('refused early')));
         const { hostname, port } = new URL(url);
@@ -509,9 +519,16 @@ export function naiveForwarding(
         backend.behave({ kind: 'answer-early', status: 413 });
         const { url } = await startBalancer(step, { backends: [backend.url] });
 
-        const res = await rawRequest(url, { method: 'POST', path: '/upload', body: Buffer.alloc(8 * 1024 * 1024, 1) }).catch((err: Error) => ({ status: err.message }));
+        const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+        socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n`); // a keep-alive client
+        socket.write(Buffer.alloc(8 * 1024 * 1024, 1));
+        const [reply] = (await once(socket, 'data')) as [Buffer];
+        const head = reply.toString('latin1');
 
-        expect(res.status, say('the backend answered 413 before reading the body: once its answer has begun, upload errors (EPIPE) must not end it', 'outbound-request.ts')).toBe(413);
+        expect(head.split('\r\n')[0], say('the backend answered 413 before reading the body: once its answer has begun, upload errors (EPIPE) must not end it', 'outbound-request.ts')).toBe('HTTP/1.1 413 Payload Too Large');
+        expect(head, say('an answer before the whole request closes the connection: the rest of the upload must not pass for a new request', 'backend-response.ts')).toMatch(/\r\nconnection: close\r\n/i);
       });
 
       it('answers 502 when the backend switches protocols although nobody asked for an upgrade', async () => {
@@ -539,6 +556,70 @@ export function naiveForwarding(
           'HTTP/1.1 408 Request Timeout',
         );
         await client.get('/').expect(200);
+      });
+
+      it('lets a slow but steady upload through, and waits for a slow backend once the upload is complete', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ delayMs: 400 }));
+        const before = openHandles();
+        const lb = step.createLoadBalancer({ backends: [backend.url], clientTimeoutMs: 250, backendTimeoutMs: 5_000 });
+        const { url } = await lb.listen(0, '127.0.0.1');
+        const { hostname, port } = new URL(url);
+        const status = new Promise<number>((resolve, reject) => {
+          const req = http.request({ hostname, port, method: 'POST', path: '/slow-upload', agent: false, headers: { 'content-length': 5 } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+          req.on('error', reject);
+          let sent = 0;
+          const drip = setInterval(() => {
+            req.write('x');
+            sent += 1;
+            if (sent === 5) (clearInterval(drip), req.end());
+          }, 100); // a byte every 100 ms: 500 ms in all, but never 250 ms of silence
+        });
+
+        expect(await status, say('bytes that keep coming are progress: only silence for clientTimeoutMs is a stall; and once the body is complete, the client clock stops', 'client-clocks.ts')).toBe(200);
+        expect(backend.requests[0]?.body.toString(), say('the slow upload should arrive whole', 'client-clocks.ts')).toBe('xxxxx');
+        await lb.close();
+        await backend.stop();
+        expect(await leakedSince(before), say('the client clock must stop with its request', 'client-clocks.ts')).toEqual({});
+      });
+
+      it('answers 504 when the backend stops reading an upload: then the silence is the backend\'s, not the client\'s', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'stop-reading' });
+        const { url } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 200, backendTimeoutMs: 60_000 });
+
+        const res = await rawRequest(url, { method: 'PUT', path: '/big', body: Buffer.alloc(32 * 1024 * 1024, 1) }).catch((err: NodeJS.ErrnoException) => ({ status: err.code }));
+
+        expect(res.status, say('the client kept sending, the backend stopped taking: a gateway timeout, not 408', 'outbound-request.ts')).toBe(504);
+      });
+
+      it('keeps a slow but steady reader, and drops one that stops reading for clientTimeoutMs, and its answer with it', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ body: Buffer.alloc(32 * 1024 * 1024, 1) }));
+        backend.behaveAt('/steady', answer({ body: Buffer.alloc(4 * 1024 * 1024, 1) }));
+        const { url } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 1_000, backendTimeoutMs: 5_000 });
+        const { hostname, port } = new URL(url);
+
+        const received = await new Promise<number>((resolve, reject) => {
+          http.get({ hostname, port, path: '/steady', agent: false }, (res) => {
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              res.pause();
+              setTimeout(() => res.resume(), 5); // slow, but never a second without reading
+            });
+            res.on('end', () => resolve(bytes)).on('error', reject);
+          }).on('error', reject);
+        });
+        expect(received, say('a client that keeps reading, however slowly, gets the whole answer', 'client-clocks.ts')).toBe(4 * 1024 * 1024);
+
+        const socket = net.connect(Number(port), hostname);
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+        socket.write('GET /stalled HTTP/1.1\r\nHost: x\r\n\r\n');
+        await once(socket, 'data');
+        socket.pause();
+        await expect.poll(() => backend.openConnections, { timeout: 3_000, message: say('once the client is dropped, the backend connection serving it must close too', 'backend-response.ts') }).toBe(0);
       });
 
       it('drops a client that stops reading its answer for clientTimeoutMs, without waiting for the backend', async () => {
@@ -646,6 +727,8 @@ export function naiveForwarding(
           [['https://127.0.0.1:1'], /https:\/\/127\.0\.0\.1:1/],
           [['ftp://127.0.0.1:1'], /ftp:\/\/127\.0\.0\.1:1/],
           [['http://admin:s3cret@127.0.0.1:1'], /credentials/],
+          [['http://admin@127.0.0.1:1'], /credentials/],
+          [['http://:s3cret@127.0.0.1:1'], /credentials/],
           [['http://127.0.0.1:1/api'], /path.*\/api/],
           [['http://127.0.0.1:1/?x=1'], /query/],
         ];
@@ -768,7 +851,7 @@ export function naiveForwarding(
         const started = performance.now();
         const closing = [lb.close(), lb.close()];
         let closed = false;
-        void Promise.all(closing).then(() => (closed = true));
+        void closing[1].then(() => (closed = true));
         const refused = await new Promise<string>((resolve) => net.connect(port, '127.0.0.1').once('connect', () => resolve('accepted')).once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? '')));
         await new Promise((resolve) => setImmediate(resolve));
         expect(closed, say('close() (the second call too) must wait for the request in flight', 'server-lifecycle.ts')).toBe(false);

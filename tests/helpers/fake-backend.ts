@@ -31,7 +31,9 @@ export type Behaviour =
    */
   | { kind: 'answer-early'; status: number }
   /** Answer `101 Switching Protocols` although nobody asked for an upgrade. */
-  | { kind: 'switch-protocols' };
+  | { kind: 'switch-protocols' }
+  /** Stop reading the request body at once, and never answer: a backend that takes no more of an upload. */
+  | { kind: 'stop-reading' };
 
 export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
   kind: 'answer',
@@ -48,6 +50,8 @@ export interface FakeBackend {
   readonly connections: number;
   /** Request body bytes received so far, counted as they arrive (before a request is complete). */
   readonly bytesReceived: number;
+  /** TCP connections open right now. */
+  readonly openConnections: number;
   /** Sets how every following request is treated. */
   behave(behaviour: Behaviour): void;
   /** Queues behaviours for the next requests, one each; afterwards the `behave()` default applies again. */
@@ -82,6 +86,11 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
 
   const server = http.createServer(async (req, res) => {
     const behaviour = nextBehaviour(req.url ?? '');
+    if (behaviour.kind === 'stop-reading') {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
+      req.socket.pause(); // the kernel's buffers fill, and the sender has to wait
+      return;
+    }
     if (behaviour.kind === 'answer-early') {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0) });
       // Raw bytes on the socket: a ServerResponse would wait to read the body first.
@@ -137,6 +146,9 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     get bytesReceived() {
       return bytesReceived;
     },
+    get openConnections() {
+      return sockets.size;
+    },
     behave: (behaviour) => {
       fallback = behaviour;
     },
@@ -181,6 +193,8 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
       res.write('x'.repeat(500), () => req.socket.resetAndDestroy());
       return;
     case 'answer-early': // answered before the body was read, in the request handler
+      return;
+    case 'stop-reading': // handled before the body is read
       return;
     case 'switch-protocols':
       req.socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
