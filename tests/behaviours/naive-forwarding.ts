@@ -102,6 +102,10 @@ export function naiveForwarding(
         expect(seen.method, say('the method must reach the backend unchanged', 'proxy.ts')).toBe(method);
         expect(seen.url, say('the path and query must reach the backend byte for byte (http-proxy rewrites them unless you pass inbound.url on)', 'outbound-request.ts')).toBe(path);
         expect(seen.headers['x-custom'], say('end-to-end headers must reach the backend', 'proxy.ts')).toBe('kept');
+        // node:http sends a bodiless GET or DELETE with no framing at all (a POST, PUT or PATCH with Content-Length: 0).
+        const framing = [seen.headers['content-length'], seen.headers['transfer-encoding']];
+        const sent = method === 'GET' || method === 'DELETE' ? [undefined, undefined] : ['0', undefined];
+        expect(framing, say(`a ${method} must reach the backend framed as it was sent: ${JSON.stringify(sent)}`, 'framing.ts')).toEqual(sent);
       });
 
       it('forwards a binary request body unchanged', async () => {

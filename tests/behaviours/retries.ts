@@ -118,17 +118,18 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
       });
 
       it('Proxy.tryOnce says how a try ended: answered with its status, failed with the error, or the client left', async () => {
-        const [ok, broken, slow] = await startFakeBackends(3);
+        const [ok, broken, slow, upgrading] = await startFakeBackends(4);
         ok.behave(answer({ status: 207 }));
         broken.behave({ kind: 'die-mid-body' });
         slow.behave({ kind: 'hang' });
+        upgrading.behave({ kind: 'switch-protocols' });
         const refused = await startFakeBackend('refused');
         await refused.stop();
         const proxy = new Proxy({ connectTimeoutMs: 1_000, backendTimeoutMs: 5_000, clientTimeoutMs: 5_000 });
         onTestFinished(() => proxy.close());
         const outcomes: Promise<{ kind: string; status?: number; error?: Error & { code?: string } }>[] = [];
         const front = http.createServer((inbound, res) => {
-          const target = new URL({ '/ok': ok.url, '/broken': broken.url, '/refused': refused.url, '/slow': slow.url }[inbound.url ?? ''] ?? ok.url);
+          const target = new URL({ '/ok': ok.url, '/broken': broken.url, '/refused': refused.url, '/slow': slow.url, '/upgrading': upgrading.url }[inbound.url ?? ''] ?? ok.url);
           const outcome = proxy.tryOnce(inbound, res, target, { kind: 'buffered', bytes: Buffer.alloc(0), framing: { kind: 'none' } });
           outcomes.push(outcome);
           void outcome.then((ended) => ended.kind === 'failed' && !res.headersSent && res.writeHead(599).end());
@@ -140,11 +141,13 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
         await rawRequest(url, { path: '/ok' });
         await rawRequest(url, { path: '/refused' });
         await rawRequest(url, { path: '/broken' }).catch(() => undefined);
+        await rawRequest(url, { path: '/upgrading' });
         const abandoned = requestToAbandon(url, '/slow');
         await expect.poll(() => slow.requests.length).toBe(1);
         abandoned.destroy();
 
-        const [answered, refusedTry, brokenTry, gone] = await Promise.all(outcomes);
+        const [answered, refusedTry, brokenTry, upgradeTry, gone] = await Promise.all(outcomes);
+        expect([upgradeTry.kind, upgradeTry.error?.code], say('an unasked-for 101 is the backend failing, though the client got our 502', 'proxy.ts')).toEqual(['failed', 'UNEXPECTED_UPGRADE']);
         expect(answered, say('a complete response is "answered", with the status the client got', 'proxy.ts')).toEqual({ kind: 'answered', status: 207 });
         expect([refusedTry.kind, refusedTry.error?.code], say('a refused connection is "failed", with the error', 'proxy.ts')).toEqual(['failed', 'ECONNREFUSED']);
         expect(brokenTry.kind, say('a backend that breaks off its response has failed too: the client was cut off because of it', 'proxy.ts')).toBe('failed');
@@ -292,6 +295,19 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
 
         expect(res.status, say('the POST should be answered by the healthy backend', 'retries.ts')).toBe(200);
         expect(up.requests[0]?.body.equals(body), say('the retried POST must carry the whole body (buffer it: the stream was used up by the first try)', 'request-body.ts')).toBe(true);
+      });
+
+      it('streams a body whose declared length is over maxBufferedBodyBytes from its first byte', async () => {
+        const backend = await startFakeBackend('backend-1');
+        const { url } = await startBalancer(step, { backends: [backend.url], maxBufferedBodyBytes: 1024 });
+        const { hostname, port } = new URL(url);
+        const req = http.request({ hostname, port, method: 'PUT', path: '/declared', agent: false, headers: { 'content-length': 100_000 } });
+        req.on('error', () => {});
+        onTestFinished(() => void req.destroy());
+
+        req.write(Buffer.alloc(512, 1)); // less than the limit: a buffering balancer would wait for more
+
+        await expect.poll(() => backend.bytesReceived, { message: say('a Content-Length over the limit can never be buffered: stream it at once', 'request-body.ts') }).toBeGreaterThan(0);
       });
 
       it('does not retry a body larger than maxBufferedBodyBytes: it was streamed, there is nothing to replay', async () => {
