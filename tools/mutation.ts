@@ -12,7 +12,7 @@
  *
  *   npm run mutation -- step3              one step: survivors, then its score
  *   npm run mutation -- --all              every step, then a table of scores
- *   npm run mutation -- --all --write-docs …and the table into docs/testing.md
+ *   npm run mutation -- --all --write-docs …and the table into docs/testing.md (with steps named: their rows only)
  *
  * Why a config of its own (tools/mutation/vitest.config.ts): Stryker's vitest runner 9.x cannot pick
  * one project out of a multi-project vitest.config.ts (it has no `project` option; stryker-js#6215),
@@ -28,8 +28,8 @@ import { ROOT } from './files.js';
 
 const HELP = `usage: npm run mutation -- <step…> | --all [--write-docs]
 Mutation-tests the reference solution of each step named (e.g. step3, or 3) with StrykerJS and
-prints the survivors and the score. --all runs every step; --write-docs puts the table of scores
-into docs/testing.md.`;
+prints the survivors and the score. --all runs every step; --write-docs puts the scores into the
+table of docs/testing.md (the rows of the steps measured).`;
 
 const DOCS = path.join(ROOT, 'docs', 'testing.md');
 const TABLE_START = '<!-- mutation:start (written by npm run mutation -- --all --write-docs) -->';
@@ -102,12 +102,17 @@ export function renderScores(scores: readonly Score[]): string[] {
   return ['| step | title | killed | survived | no coverage | not counted | score |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |', ...rows];
 }
 
+/** Puts the scores into docs/testing.md's table: the rows of the steps measured now replace theirs, the others stay. */
 function writeDocsTable(scores: readonly Score[]): void {
   const text = readFileSync(DOCS, 'utf8');
   const from = text.indexOf(TABLE_START);
   const to = text.indexOf(TABLE_END);
   if (from === -1 || to === -1) throw new Error(`docs/testing.md needs the markers ${TABLE_START} and ${TABLE_END}`);
-  const table = [TABLE_START, ...renderScores(scores), TABLE_END].join('\n');
+  const [header, rule, ...fresh] = renderScores(scores);
+  const rows = new Map(text.slice(from, to).split('\n').filter((line) => /^\| \d+ \|/.test(line)).map((line) => [line.split('|')[1].trim(), line]));
+  for (const row of fresh) rows.set(row.split('|')[1].trim(), row);
+  const ordered = [...rows.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, row]) => row);
+  const table = [TABLE_START, header, rule, ...ordered, TABLE_END].join('\n');
   writeFileSync(DOCS, text.slice(0, from) + table + text.slice(to + TABLE_END.length));
 }
 
@@ -116,7 +121,6 @@ export const mutation: Command = async (argv, io) => {
   if (values.help) return (io.out(HELP), 0);
   if (values.all && positionals.length > 0) throw new UsageError('name steps or use --all, not both');
   if (!values.all && positionals.length === 0) throw new UsageError('name a step (e.g. step3) or use --all');
-  if (values['write-docs'] && !values.all) throw new UsageError('--write-docs needs --all: the table lists every step');
   const steps = values.all ? [...STEPS] : positionals.map((name) => stepArgument(name, io.root));
 
   const scores: Score[] = [];
