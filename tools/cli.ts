@@ -192,8 +192,10 @@ async function main(): Promise<void> {
     await lb.close();
     await Promise.all(demo.map((backend) => backend.stop()));
     log.flush();
-    // Let the last log lines reach the pipe before the process ends (a closed pipe answers at once).
+    // Let the last log lines reach the pipe before the process ends (a closed pipe answers at once),
+    // but a reader that stopped reading must not keep us from ending: a second at most.
     process.stdout.write('', () => process.exit(0));
+    setTimeout(() => process.exit(0), 1_000).unref();
   }
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

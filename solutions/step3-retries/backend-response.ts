@@ -12,12 +12,16 @@ import type { OutboundTimeouts } from './outbound-request.js';
  */
 export function watchBackendResponse(backendRes: IncomingMessage, res: ServerResponse, { backendTimeoutMs, clientTimeoutMs }: OutboundTimeouts): void {
   stripHopByHop(backendRes.headers);
-  // The Connection header describes our connection to the client, so we write it. Left empty,
-  // http-proxy fills it from the client's request headers with `keep-alive`, and Node then keeps
-  // open a connection the client asked to close. An answer that comes before the whole request
-  // (an early 413) closes the connection: the rest of the upload must not pass for a new request.
+  // An answer that comes before the whole request (an early 413) closes the connection: the rest of
+  // the upload must not pass for a new request.
   if (!res.req.complete) res.shouldKeepAlive = false;
-  backendRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  // The Connection header describes our connection to the client, so it must say what Node will do.
+  // Left empty, http-proxy fills it from the client's request — `keep-alive, x-secret` echoed back —
+  // and for an HTTP/1.0 client it copies the request's value whatever we set here, so that value is
+  // made to agree too. A copied `keep-alive` would even make Node keep a connection it meant to close.
+  const connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  backendRes.headers.connection = connection;
+  res.req.headers.connection = connection;
   backendRes.once('error', (err) => sendError(res, err));
   // While the client takes nothing, the backend waits for us: its silence is not its fault, so its
   // clock rests. If the client takes nothing for clientTimeoutMs, it is dropped, and the backend's

@@ -24,6 +24,9 @@ export interface TrafficServer {
 export function createTrafficServer(handler: http.RequestListener): TrafficServer {
   const inFlight = new Set<http.ServerResponse>();
   const server = http.createServer((inbound, res) => {
+    // A request that arrives while we drain (its client was still sending it) is answered, then its
+    // connection closes.
+    if (!server.listening) res.shouldKeepAlive = false;
     inFlight.add(res);
     // Stryker disable next-line StringLiteral,BlockStatement,ArrowFunction: forgetting finished answers only keeps memory in check, which no test can time
     res.once('close', () => inFlight.delete(res));
@@ -32,6 +35,10 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
   // No count limit: Node would drop the headers past its default of 2000 silently. checkInbound
   // (request-checks.ts) refuses too many with 431 instead; Node's 16 KiB limit on the head still applies.
   server.maxHeadersCount = 0;
+  // Node's own limit on a whole request (300 s by default) would cut a long, steady upload: our
+  // client clocks (client-clocks.ts) judge stalls instead. The 60 s limit on the headers
+  // (`headersTimeout`) stays: it is what stops a slow-loris client that trickles its header lines.
+  server.requestTimeout = 0;
   // An accept that fails (EMFILE: out of file descriptors) is emitted as an 'error' on the server, and
   // without a listener it would crash the process. The client sees its connection fail; we carry on.
   server.on('error', () => {});

@@ -140,10 +140,10 @@ export class HealthChecker {
     else this.#health.get(backend)?.recordSuccess();
   }
 
-  /** Passive check: a request to `backend` failed (after any retries on it). */
+  /** Passive check: a request to `backend` failed (after any retries on it). Ignored once stopped: a drain must not start cooldown timers. */
   reportFailure(backend: Backend, error: string): void {
     const health = this.#health.get(backend);
-    if (!health) return;
+    if (!health || !this.#running) return;
     // Passive evidence may be the clients' fault, so it never takes the last available backend out:
     // a pool ejected into silence answers nothing at all.
     const others = this.#pool.backends.some((other) => other !== backend && other.isAlive());

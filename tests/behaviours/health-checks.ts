@@ -480,11 +480,11 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
       it('probes with one loop per backend, however often listen() is called, and again after close() and listen()', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behaveAt('/healthz', answer({ delayMs: 20 }));
-        const lb = step.createLoadBalancer({ backends: [backend.url], healthCheck: { ...FAST, intervalMs: 200 } });
+        const lb = step.createLoadBalancer({ backends: [backend.url], healthCheck: { ...FAST, intervalMs: 1_000 } });
         await lb.listen(0, '127.0.0.1');
         await expect(lb.listen(0, '127.0.0.1'), say('a second listen() on a listening balancer should fail', 'load-balancer.ts')).rejects.toThrow();
         await eventually(() => backend.count('/healthz') === 1, say('the balancer should probe after listen()', 'health-checker.ts'));
-        await delay(100); // well inside the 200 ms interval: a second loop would have probed by now
+        await delay(100); // well inside the 1 s interval: a second loop would have probed by now
         expect(backend.count('/healthz'), say('one probe loop per backend: listen() twice must not start a second one', 'health-checker.ts')).toBe(1);
 
         await lb.close();
@@ -497,10 +497,10 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
       it('health.start() twice still probes each backend with one loop', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behaveAt('/healthz', answer({ delayMs: 20 }));
-        const { lb } = await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, intervalMs: 200 } });
+        const { lb } = await startBalancer(step, { backends: [backend.url], healthCheck: { ...FAST, intervalMs: 1_000 } });
         lb.health.start();
         await eventually(() => backend.count('/healthz') === 1, say('the balancer should probe after listen()', 'health-checker.ts'));
-        await delay(100); // well inside the 200 ms interval
+        await delay(100); // well inside the 1 s interval
         expect(backend.count('/healthz'), say('start() while the probes run must not start a second loop', 'health-checker.ts')).toBe(1);
       });
 

@@ -510,12 +510,12 @@ export function naiveForwarding(
 
       it('stops the connect clock once connected: a slow answer after a fast connect is no connect timeout', async () => {
         const backend = await startFakeBackend('backend-1');
-        backend.behave(answer({ delayMs: 150 }));
-        const { http: client } = await startBalancer(step, { backends: [backend.url], connectTimeoutMs: 50 });
+        backend.behave(answer({ delayMs: 300 }));
+        const { http: client } = await startBalancer(step, { backends: [backend.url], connectTimeoutMs: 100 });
 
         const res = await client.get('/');
 
-        expect(res.status, say('connectTimeoutMs (50 ms) limits connecting only: clear its timer on connect', 'outbound-request.ts')).toBe(200);
+        expect(res.status, say('connectTimeoutMs (100 ms) limits connecting only: clear its timer on connect', 'outbound-request.ts')).toBe(200);
       });
 
       it("relays a backend's early answer to a large upload (413) instead of turning it into a 502", async () => {
@@ -600,8 +600,8 @@ export function naiveForwarding(
       it('keeps a slow but steady reader, and drops one that stops reading for clientTimeoutMs, and its answer with it', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave(answer({ body: Buffer.alloc(32 * 1024 * 1024, 1) }));
-        backend.behaveAt('/steady', answer({ body: Buffer.alloc(4 * 1024 * 1024, 1) }));
-        const { url } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 1_000, backendTimeoutMs: 5_000 });
+        backend.behaveAt('/steady', answer({ body: Buffer.alloc(1024 * 1024, 1) }));
+        const { url } = await startBalancer(step, { backends: [backend.url], clientTimeoutMs: 500, backendTimeoutMs: 5_000 });
         const { hostname, port } = new URL(url);
 
         const received = await new Promise<number>((resolve, reject) => {
@@ -610,12 +610,12 @@ export function naiveForwarding(
             res.on('data', (chunk: Buffer) => {
               bytes += chunk.length;
               res.pause();
-              setTimeout(() => res.resume(), 5); // slow, but never a second without reading
+              setTimeout(() => res.resume(), 5); // slow, but never half a second without reading
             });
             res.on('end', () => resolve(bytes)).on('error', reject);
           }).on('error', reject);
         });
-        expect(received, say('a client that keeps reading, however slowly, gets the whole answer', 'client-clocks.ts')).toBe(4 * 1024 * 1024);
+        expect(received, say('a client that keeps reading, however slowly, gets the whole answer', 'client-clocks.ts')).toBe(1024 * 1024);
 
         const socket = net.connect(Number(port), hostname);
         socket.on('error', () => {});
@@ -888,6 +888,19 @@ export function naiveForwarding(
         expect(performance.now() - started, say('once its last answer is done, a draining connection closes at once, not at drainTimeoutMs', 'server-lifecycle.ts')).toBeLessThan(2_000);
       });
 
+      it('close() tells an HTTP/1.0 keep-alive client Connection: close too', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ delayMs: 200 }));
+        const lb = step.createLoadBalancer({ backends: [backend.url], drainTimeoutMs: 5_000 });
+        const { url } = await lb.listen(0, '127.0.0.1');
+        const reply = rawExchange(url, 'GET /old HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n', { halfClose: false });
+        await expect.poll(() => backend.requests.length, { message: say('the request should reach the backend', 'proxy.ts') }).toBe(1);
+
+        await lb.close();
+
+        expect(await reply, say('Node writes Connection from shouldKeepAlive; a header copied from the client (http-proxy does that for HTTP/1.0) must not override it', 'backend-response.ts')).toMatch(/\r\nconnection: close\r\n/i);
+      });
+
       it('close() cuts what is still running at drainTimeoutMs, and leaves nothing behind', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave({ kind: 'hang' });
@@ -925,7 +938,9 @@ export function naiveForwarding(
         await clientClosed;
 
         // The backend still runs: a keep-alive connection the balancer forgot would still be open.
-        expect(await leakedSince(before), say('after close() no timer, socket or server of the balancer may remain (close the keep-alive agent too)', 'proxy.ts')).toEqual({});
+        // (Its pooled sockets are unref'd, so the handle count alone would not show them.)
+        await expect.poll(() => backend.openConnections, { message: say('close() must close the pooled connections to the backends (destroy the keep-alive agent)', 'proxy.ts') }).toBe(0);
+        expect(await leakedSince(before), say('after close() no timer, socket or server of the balancer may remain', 'load-balancer.ts')).toEqual({});
       });
     });
   });

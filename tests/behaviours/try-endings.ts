@@ -49,10 +49,11 @@ export interface Ending {
 
 /**
  * maxRetries 2 and maxAttempts 2 (not the defaults 3 and 3), so the counts below prove the options are
- * used. The client's clock (300 ms) runs longer than the backend's (150 ms): a client that stalls must
- * still not be taken for a silent backend.
+ * used. The clocks are short enough to keep the table fast and long enough that a busy machine does
+ * not trip them where nothing is wrong. The client's clock (600 ms) runs longer than the backend's
+ * (300 ms): a client that stalls must still not be taken for a silent backend.
  */
-export const RETRY_OPTIONS = { maxRetries: 2, maxAttempts: 2, retryDelayMs: 1, backendTimeoutMs: 150, connectTimeoutMs: 100, clientTimeoutMs: 300 };
+export const RETRY_OPTIONS = { maxRetries: 2, maxAttempts: 2, retryDelayMs: 1, backendTimeoutMs: 300, connectTimeoutMs: 200, clientTimeoutMs: 600 };
 
 export const ENDINGS: readonly Ending[] = [
   {
