@@ -9,7 +9,7 @@ import { messagesFor } from '../helpers/learner-messages.js';
 import { requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike } from './round-robin.js';
-import { ENDINGS, playEnding } from './try-endings.js';
+import { ENDINGS, playEndings } from './try-endings.js';
 
 type HealthState = 'up' | 'suspect' | 'down' | 'recovering';
 interface Transition {
@@ -235,17 +235,20 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
     });
 
     describe('every way a try can end, and what the passive checks are told (maxFails 1)', () => {
-      it.each(ENDINGS.map((ending) => [ending.name, ending] as const))('%s', async (_name, ending) => {
-        const run = await playEnding(step, ending, { passiveHealth: { maxFails: 1, baseEjectionMs: 60_000, maxEjectionMs: 60_000 } });
-        const how = `a ${ending.method} whose try ends "${ending.name}"`;
-        expect(run.status, say(`${how}: the client should get ${ending.expected.status}`, 'retries.ts')).toBe(ending.expected.status);
-        expect(run.requests, say(`${how}: requests reaching [A, B]`, 'retries.ts')).toEqual(ending.expected.requests);
-        const [a] = (run.lb as HealthBalancer).health.status();
-        const blamed = ending.expected.aBlamed;
-        expect(
-          { state: a.state, blamed: a.lastError !== null },
-          say(`${how}: ${blamed ? 'report it with health.reportFailure(), which ejects A at maxFails 1' : 'the passive checks must not blame A for it'}`, 'retries.ts'),
-        ).toEqual({ state: blamed ? 'down' : 'up', blamed });
+      it(`plays all ${ENDINGS.length} rows of tests/behaviours/try-endings.ts: status, requests, and whether A is blamed`, { timeout: 20_000 }, async () => {
+        const runs = await playEndings(step, ENDINGS, { passiveHealth: { maxFails: 1, baseEjectionMs: 60_000, maxEjectionMs: 60_000 } });
+        ENDINGS.forEach((ending, i) => {
+          const run = runs[i];
+          const how = `a ${ending.method} whose try ends "${ending.name}"`;
+          expect(run.status, say(`${how}: the client should get ${ending.expected.status}`, 'retries.ts')).toBe(ending.expected.status);
+          expect(run.requests, say(`${how}: requests reaching [A, B]`, 'retries.ts')).toEqual(ending.expected.requests);
+          const [a] = (run.lb as HealthBalancer).health.status();
+          const blamed = ending.expected.aBlamed;
+          expect(
+            { state: a.state, blamed: a.lastError !== null },
+            say(`${how}: ${blamed ? 'report it with health.reportFailure(), which ejects A at maxFails 1' : 'the passive checks must not blame A for it'}`, 'retries.ts'),
+          ).toEqual({ state: blamed ? 'down' : 'up', blamed });
+        });
       });
 
       it('counts configured response statuses as failures, only those, and only maxFails of them in a row', async () => {

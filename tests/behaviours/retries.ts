@@ -10,7 +10,7 @@ import { messagesFor } from '../helpers/learner-messages.js';
 import { rawExchange, rawRequest, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike, RoundRobinModule } from './round-robin.js';
-import { ENDINGS, RETRY_OPTIONS, playEnding } from './try-endings.js';
+import { ENDINGS, RETRY_OPTIONS, playEndings } from './try-endings.js';
 
 /** The step 3 exports these checks need (described by shape, so every later step fits). */
 interface RetriesModule extends RoundRobinModule {
@@ -213,18 +213,20 @@ export function retries(target: Target<unknown> & { module: RetriesModule }, exp
     });
 
     describe('every way a try can end (backend A misbehaves, backend B is healthy; maxRetries 2, maxAttempts 2)', () => {
-      it.each(ENDINGS.map((ending) => [ending.name, ending] as const))('%s', async (_name, ending) => {
-        const run = await playEnding(step, ending);
-        const { expected } = ending;
-        const how = `${ending.method} whose try ends "${ending.name}"`;
-
-        expect(run.status, say(`a ${how}: the client should get ${expected.status}`, 'retries.ts')).toBe(expected.status);
-        expect(run.requests, say(`a ${how}: requests reaching [A, B] (A's retries, then failover)`, 'retries.ts')).toEqual(expected.requests);
-        expect(run.entry?.tries, say(`a ${how}: the request log should count every try (ctx.tries)`, 'retries.ts')).toBe(expected.tries);
-        if (!expectations.judgesRotation) return;
-        expect(run.lb.pool.backends[0].isAlive(), say(`a ${how}: ${expected.aStaysInRotation ? 'one such failure is no proof A is dead, keep it in rotation' : 'A should be out of rotation once its retries ran out'}`, 'retries.ts')).toBe(
-          expected.aStaysInRotation,
-        );
+      it(`plays all ${ENDINGS.length} rows of tests/behaviours/try-endings.ts: status, requests to A and B, tries, rotation`, { timeout: 20_000 }, async () => {
+        const runs = await playEndings(step, ENDINGS);
+        ENDINGS.forEach((ending, i) => {
+          const run = runs[i];
+          const { expected } = ending;
+          const how = `a ${ending.method} whose try ends "${ending.name}"`;
+          expect(run.status, say(`${how}: the client should get ${expected.status}`, 'retries.ts')).toBe(expected.status);
+          expect(run.requests, say(`${how}: requests reaching [A, B] (A's retries, then failover)`, 'retries.ts')).toEqual(expected.requests);
+          expect(run.entry?.tries, say(`${how}: the request log should count every try (ctx.tries)`, 'retries.ts')).toBe(expected.tries);
+          if (!expectations.judgesRotation) return;
+          expect(run.lb.pool.backends[0].isAlive(), say(`${how}: ${expected.aStaysInRotation ? 'one such failure is no proof A is dead, keep it in rotation' : 'A should be out of rotation once its retries ran out'}`, 'retries.ts')).toBe(
+            expected.aStaysInRotation,
+          );
+        });
       });
     });
 

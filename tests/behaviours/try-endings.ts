@@ -221,3 +221,23 @@ async function stallingUpload(url: string, afterBytes: number): Promise<number> 
   client.destroy();
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(reply.toString('latin1'))?.[1] ?? 0);
 }
+
+/**
+ * Plays every row, `parallel` at a time (each row has its own backends and balancer), and returns the
+ * runs in the table's order. One row after another, the table alone would take longer than a learner
+ * should wait for the whole suite.
+ */
+export async function playEndings<Options>(
+  step: Parameters<typeof playEnding<Options>>[0],
+  endings: readonly Ending[],
+  extraOptions: Record<string, unknown> = {},
+  parallel = 6,
+): Promise<EndingRun[]> {
+  const runs: EndingRun[] = new Array(endings.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < endings.length; i = next++) runs[i] = await playEnding(step, endings[i], extraOptions);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return runs;
+}
