@@ -36,7 +36,7 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
   const earlier = file.assertionResults.filter((test) => !isOwnTest(step, test));
   const verdicts: Verdict[] = [];
   if (earlier.length > 0) {
-    const broken = earlier.filter((test) => test.status !== 'passed');
+    const broken = earlier.filter((test) => test.status === 'failed');
     verdicts.push({
       name: `${name} keeps the earlier steps' behaviour`,
       ok: broken.length === 0,

@@ -16,6 +16,7 @@ describe('npm run progress', () => {
     expect(progressOf(step2, [...tests, result('step2: round robin', 'failed')])).toMatchObject({ passed: 1, total: 2, state: 'in progress' });
     expect(progressOf(step2, [result('step2: round robin', 'failed'), result('step1 regression (on step2): x', 'passed')]).state).toBe('not started');
     expect(progressOf(step2, [result('step2: round robin', 'passed'), result('step1 regression (on step2): x', 'failed')])).toMatchObject({ earlierPassed: 0, earlierTotal: 1, state: 'in progress' });
+    expect(progressOf(step2, [...tests, { ...result('step1 regression (on step2): y', 'passed'), status: 'skipped' }]), 'a skipped check counts for nothing').toMatchObject({ earlierTotal: 1, state: 'done' });
   });
 
   it('prints own tests and earlier checks apart, without colours off a terminal, and names the next step', () => {
