@@ -11,7 +11,7 @@
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
  */
 import { parseArgs } from 'node:util';
-import { STEPS, testFileOf, type Step } from './curriculum.js';
+import { STEPS, testFilesOf, type Step } from './curriculum.js';
 import { snippetDrift } from './doc-snippets.js';
 import { solutionDrift } from './inheritance.js';
 import { readmeDrift } from './readme-table.js';
@@ -28,7 +28,7 @@ interface Verdict {
 /** Proves what a starter must do: load, keep earlier behaviour, fail its own tests with NotImplemented. */
 export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[] {
   const name = `starter ${step.id}`;
-  if (!file) return [{ name, ok: false, detail: `no test file ${testFileOf(step)}` }];
+  if (!file) return [{ name, ok: false, detail: `no test file ${testFilesOf(step).join(' or ')}` }];
   if (file.assertionResults.length === 0) {
     return [{ name, ok: false, detail: `the test file did not load: ${file.message.split('\n')[0]}` }];
   }
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   print(verdicts.at(-1)!);
 
   console.log('\n== starters (steps/) against their own and earlier steps ==');
-  const learner = await runVitest(['--project', 'learner', ...STEPS.map(testFileOf)]);
+  const learner = await runVitest(['--project', 'learner', ...STEPS.flatMap(testFilesOf)]);
   for (const step of STEPS) {
     for (const verdict of judgeStarter(step, resultsOf(learner.report, step))) {
       print(verdict);

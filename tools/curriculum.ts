@@ -23,6 +23,8 @@ export interface Step {
    * reaches every later step with one command, and the diff between two steps is exactly the new concept.
    */
   owns: readonly string[];
+  /** The earlier steps' checks have a test file of their own (see testFilesOf). */
+  earlierChecksApart?: boolean;
 }
 
 export const STEPS: readonly Step[] = [
@@ -66,6 +68,17 @@ export const STEPS: readonly Step[] = [
     minutes: 90,
     owns: ['admin-server.ts', 'backend-health.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'probes.ts', 'retries.ts'],
   },
+  {
+    id: 'step5',
+    number: 5,
+    folder: 'step5-load-aware',
+    title: 'Balance load, not requests',
+    summary: 'Count requests in flight, pick by least connections, two random choices, peak EWMA or smooth weights, and shed load with a bounded queue.',
+    difficulty: 'hard',
+    minutes: 90,
+    owns: ['admin-server.ts', 'backend-load.ts', 'backend.ts', 'dispatcher.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'least-connections.ts', 'load-balancer.ts', 'peak-ewma.ts', 'policies.ts', 'policy.ts', 'power-of-two-choices.ts', 'retries.ts', 'round-robin.ts', 'server-pool.ts', 'smooth-weighted.ts'],
+    earlierChecksApart: true,
+  },
 ];
 
 /** The step for `step3`, `3` or 3; undefined if there is no such step. */
@@ -79,9 +92,14 @@ export function installedSteps(root: string): Step[] {
   return STEPS.filter((step) => existsSync(path.join(root, 'steps', step.folder)));
 }
 
-/** `tests/step1-naive-forwarding.test.ts`: the suite `npm test -- step1` runs. */
-export function testFileOf(step: Step): string {
-  return `tests/${step.folder}.test.ts`;
+/**
+ * The suites `npm test -- step5` runs: `tests/step5-load-aware.test.ts` with the step's own tests, and
+ * for steps with `earlierChecksApart`, `tests/step5-load-aware.earlier.test.ts` with the earlier steps'
+ * checks. Two files run in parallel, so a learner waits for the longer half, not for both.
+ */
+export function testFilesOf(step: Step): string[] {
+  const main = `tests/${step.folder}.test.ts`;
+  return step.earlierChecksApart ? [main, `tests/${step.folder}.earlier.test.ts`] : [main];
 }
 
 /** The step before `step`, whose solution it inherits from; undefined for the first. */

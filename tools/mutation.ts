@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { Stryker } from '@stryker-mutator/core';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
-import { STEPS, testFileOf, type Step } from './curriculum.js';
+import { STEPS, testFilesOf, type Step } from './curriculum.js';
 import { ROOT } from './files.js';
 
 const HELP = `usage: npm run mutation -- <step…> | --all [--write-docs]
@@ -89,7 +89,7 @@ function optionsFor(step: Step): PartialStrykerOptions {
 export async function mutate(step: Step): Promise<Score> {
   // Read by tools/mutation/vitest.config.ts, in Stryker's test runner processes too.
   process.env.LB_MUTATION_STEP = step.folder;
-  console.log(`\n== mutation testing ${step.id}: solutions/${step.folder}, against ${testFileOf(step)} ==`);
+  console.log(`\n== mutation testing ${step.id}: solutions/${step.folder}, against ${testFilesOf(step).join(' and ')} ==`);
   const results = await new Stryker(optionsFor(step)).runMutationTest();
   return scoreOf(step, results);
 }

@@ -11,7 +11,7 @@
  *
  * done: every test of the suite passes. in progress: at least one own test passes. not started: none does.
  */
-import { chapterOf, installedSteps, testFileOf, type Step } from './curriculum.js';
+import { chapterOf, installedSteps, testFilesOf, type Step } from './curriculum.js';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
 import { isOwnTest, resultsOf, runVitest, type AssertionResult, type Report } from './vitest-json.js';
 
@@ -97,7 +97,7 @@ export const progress: Command = async (argv, io) => {
   const stop = startSpinner(io, `running the tests of ${chosen.map((step) => step.id).join(', ')} against steps/`);
   let report: Report;
   try {
-    ({ report } = await runVitest(['--project', 'learner', ...chosen.map(testFileOf)], { cwd: io.root }));
+    ({ report } = await runVitest(['--project', 'learner', ...chosen.flatMap(testFilesOf)], { cwd: io.root }));
   } finally {
     stop();
   }

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { STEPS, chapterOf, testFileOf, type Step } from './curriculum.js';
+import { STEPS, chapterOf, testFilesOf, type Step } from './curriculum.js';
 import { writeFiles } from './files.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
 import { expectedStarter } from './starters.js';
@@ -69,7 +69,7 @@ function writeCandidate(root: string, target: string, step: Step): void {
   copy('tests/helpers');
   copy('tests/behaviours');
   writeFiles(path.join(target, 'steps', step.folder), expectedStarter(step, root));
-  copy(testFileOf(step));
+  for (const file of testFilesOf(step)) copy(file);
   // The earlier chapters explain the code the candidate starts from.
   for (const earlier of STEPS.filter((other) => other.number <= step.number)) copy(chapterOf(earlier));
   write('package.json', candidatePackageJson(root));

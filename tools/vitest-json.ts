@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testFileOf, type Step } from './curriculum.js';
+import { testFilesOf, type Step } from './curriculum.js';
 
 export interface AssertionResult {
   ancestorTitles: string[];
@@ -29,9 +29,12 @@ export interface Report {
   testResults: FileResult[];
 }
 
-/** The results of `step`'s test file in a report. */
+/** The results of `step`'s test files in a report, as one (the step's own file first); undefined when one is missing. */
 export function resultsOf(report: Report, step: Step): FileResult | undefined {
-  return report.testResults.find((file) => path.basename(file.name) === path.basename(testFileOf(step)));
+  const files = testFilesOf(step).map((name) => report.testResults.find((file) => path.basename(file.name) === path.basename(name)));
+  if (files.some((file) => file === undefined)) return undefined;
+  const found = files as FileResult[];
+  return { ...found[0], message: found.map((file) => file.message).filter(Boolean).join('\n'), assertionResults: found.flatMap((file) => file.assertionResults) };
 }
 
 /**

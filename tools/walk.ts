@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
-import { STEPS, testFileOf, type Step } from './curriculum.js';
+import { STEPS, testFilesOf, type Step } from './curriculum.js';
 import { ROOT, filesOf, writeFiles } from './files.js';
 import { expectedStarter, todoCount } from './starters.js';
 import { isOwnTest, resultsOf, runVitest } from './vitest-json.js';
@@ -64,7 +64,7 @@ export async function walkState(step: Step, done: number): Promise<StateVerdict>
   const dir = stateRepository(step, done);
   try {
     const started = performance.now();
-    const run = await runVitest(['--project', 'learner', testFileOf(step)], { cwd: dir });
+    const run = await runVitest(['--project', 'learner', ...testFilesOf(step)], { cwd: dir });
     const ms = performance.now() - started;
     const tests = resultsOf(run.report, step)?.assertionResults ?? [];
     const failures = tests.filter((test) => test.status === 'failed');

@@ -33,7 +33,9 @@ export type Behaviour =
   /** Answer `101 Switching Protocols` although nobody asked for an upgrade. */
   | { kind: 'switch-protocols' }
   /** Stop reading the request body at once, and never answer: a backend that takes no more of an upload. */
-  | { kind: 'stop-reading' };
+  | { kind: 'stop-reading' }
+  /** Read the request, then wait until the test calls `release()`: a slow backend whose pace the test sets. */
+  | { kind: 'hold' };
 
 export const answer = (reply: Omit<Extract<Behaviour, { kind: 'answer' }>, 'kind'> = {}): Behaviour => ({
   kind: 'answer',
@@ -63,6 +65,10 @@ export interface FakeBackend {
   behaveAt(path: string, ...behaviours: Behaviour[]): void;
   /** How many requests for exactly `path` arrived so far. */
   count(path: string): number;
+  /** Requests held (see the `hold` behaviour) and not released yet. */
+  readonly held: number;
+  /** Answers the `count` oldest held requests (default all) with 200 and `hello from <name>`. */
+  release(count?: number): void;
   /** Stops listening and drops open connections: new connections are refused (ECONNREFUSED). */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -83,6 +89,7 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
   let connections = 0;
   let bytesReceived = 0;
   let port = 0;
+  const holding: { url: string; res: http.ServerResponse }[] = [];
 
   const server = http.createServer(async (req, res) => {
     const behaviour = nextBehaviour(req.url ?? '');
@@ -102,6 +109,12 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     }
     const body = await readBody(req, (n) => (bytesReceived += n));
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+    if (behaviour.kind === 'hold') {
+      const entry = { url: req.url ?? '', res };
+      holding.push(entry);
+      res.once('close', () => holding.includes(entry) && holding.splice(holding.indexOf(entry), 1));
+      return;
+    }
     play(behaviour, name, req, res);
   });
   server.on('connection', (socket) => {
@@ -159,6 +172,12 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
       routes.set(path, behaviours.length > 0 ? behaviours : [answer()]);
     },
     count: (path) => requests.filter((request) => request.url === path).length,
+    get held() {
+      return holding.length;
+    },
+    release: (count = holding.length) => {
+      for (const { url, res } of holding.splice(0, count)) res.writeHead(200, { 'x-backend': name }).end(`hello from ${name} (${url})`);
+    },
     stop,
     start,
   };
@@ -184,6 +203,7 @@ function play(behaviour: Behaviour, name: string, req: http.IncomingMessage, res
       return;
     }
     case 'hang':
+    case 'hold': // parked in the request handler
       return;
     case 'reset':
       req.socket.resetAndDestroy();

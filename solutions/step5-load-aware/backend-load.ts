@@ -1,0 +1,65 @@
+import type { TryOutcome } from './proxy.js';
+
+/** Finagle's decay time for the latency estimate: a sample loses about 63 % of its weight in 10 s. */
+export const DEFAULT_DECAY_MS = 10_000;
+
+/**
+ * What a failed try counts as, at least, in ms. A refused connection fails in a millisecond; timed
+ * as it is, a dying backend would look like the fastest one and draw all the traffic ("errors are
+ * quick"). An answer with a 5xx status counts the same.
+ */
+export const FAILURE_PENALTY_MS = 1_000;
+
+/**
+ * How loaded one backend is right now: the requests in flight on it, and a latency estimate in the
+ * style of Finagle's peak EWMA. It lives in this process only; worker threads do not share it.
+ */
+export class BackendLoad {
+  /** Requests admitted to this backend whose attempt has not ended yet. The dispatcher counts them. */
+  inFlight = 0;
+  #cost = 0;
+  #stamp = 0;
+  #sampled = false;
+
+  /** @param decayMs how fast old latency samples fade (τ): a sample's weight is `exp(-age / decayMs)` */
+  constructor(readonly decayMs = DEFAULT_DECAY_MS) {}
+
+  /**
+   * Adds one latency sample taken at `now` (ms on any monotonic clock). A sample above the current
+   * estimate replaces it at once (the peak); a lower one only pulls it down as old samples fade.
+   */
+  observe(latencyMs: number, now: number): void {
+    // #region exercise(step5, 4): peak EWMA — decay the estimate to `now` with weight exp(-elapsed / decayMs); a sample above the decayed value replaces it, a lower one is blended in with weight (1 - weight)
+    const weight = this.#weightAt(now);
+    const decayed = this.#cost * weight;
+    this.#cost = latencyMs > decayed ? latencyMs : decayed + latencyMs * (1 - weight);
+    this.#stamp = now;
+    this.#sampled = true;
+    // #starter
+    // #endregion
+  }
+
+  /**
+   * The latency estimate at `now`, in ms, or undefined before the first sample. With no new samples it
+   * decays towards 0, so a backend that was slow once and then got no traffic looks better and better
+   * until it is tried again: it cannot starve (traefik#12306 is what happens otherwise).
+   */
+  costAt(now: number): number | undefined {
+    // #region exercise(step5, 4): (same task) the estimate decayed to `now`, undefined before any sample
+    return this.#sampled ? this.#cost * this.#weightAt(now) : undefined;
+    // #starter return undefined;
+    // #endregion
+  }
+
+  /** How much of the estimate is left after the time since the last sample. */
+  #weightAt(now: number): number {
+    return Math.exp(-Math.max(now - this.#stamp, 0) / this.decayMs);
+  }
+}
+
+/** The latency sample a try gives, or undefined when it says nothing about the backend (the client left). */
+export function sampleOf(outcome: TryOutcome, elapsedMs: number): number | undefined {
+  if (outcome.kind === 'client-gone') return undefined;
+  if (outcome.kind === 'failed' || outcome.status >= 500) return Math.max(elapsedMs, FAILURE_PENALTY_MS);
+  return elapsedMs;
+}

@@ -1,0 +1,129 @@
+import type { Backend } from './backend.js';
+import { sampleOf } from './backend-load.js';
+import { OverloadedError } from './errors.js';
+import type { BalancingPolicy } from './policy.js';
+import type { TryOutcome } from './proxy.js';
+import type { RequestContext } from './request-context.js';
+import type { ServerPool } from './server-pool.js';
+
+/** How much the balancer lets each backend take, and how long a request may wait for room. */
+export interface Limits {
+  /** Requests in flight per backend; 0 means no limit (HAProxy's `maxconn`, which counts requests in HTTP mode). */
+  maxConnections: number;
+  /** Requests that may wait for room; one more gets 503 at once. 0 means no waiting at all. */
+  maxQueue: number;
+  /** How long a request may wait in the queue before it gets 503, in ms (HAProxy's `timeout queue`). */
+  queueTimeoutMs: number;
+}
+
+/** A request waiting for room on a backend. */
+interface Waiter {
+  ctx: RequestContext;
+  /** Hands the waiter its backend (counted in flight already), or undefined when none is left to try. */
+  admit(backend: Backend | undefined): void;
+}
+
+/**
+ * Admits requests to backends: asks the policy for a backend that has room, counts the request in flight
+ * on it until `release()`, and queues the request, in arrival order, while every candidate is full.
+ *
+ *     request → candidates (available, untried) → those with room → policy.select → backend, inFlight + 1
+ *                                                 ↘ none with room → queue (bounded, timed) → 503
+ */
+export class Dispatcher {
+  readonly #waiting: Waiter[] = [];
+
+  constructor(
+    private readonly pool: ServerPool,
+    readonly policy: BalancingPolicy,
+    readonly limits: Limits,
+    /** A monotonic clock in ms, for latency samples. */
+    readonly now: () => number,
+  ) {}
+
+  /** Requests waiting for room right now. */
+  get queueLength(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * The backend for the next attempt of `ctx`, counted in flight: call `release()` when the attempt
+   * ends, however it ends. Undefined when no backend is left to try (or the client left while waiting).
+   * Rejects with OverloadedError when every candidate is full and the queue is full too, or the wait
+   * took longer than `queueTimeoutMs`.
+   */
+  acquire(ctx: RequestContext): Promise<Backend | undefined> {
+    const pick = this.#pick(ctx);
+    if (pick !== 'full') return Promise.resolve(pick);
+    // #region exercise(step5, 7): back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone)
+    if (this.#waiting.length >= this.limits.maxQueue) return Promise.reject(new OverloadedError(`the queue is full (${this.limits.maxQueue} waiting)`));
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        clearTimeout(timer);
+        ctx.clientGone.removeEventListener('abort', gone);
+        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      };
+      const waiter: Waiter = {
+        ctx,
+        admit: (backend) => {
+          leave();
+          resolve(backend);
+        },
+      };
+      const timer = setTimeout(() => {
+        leave();
+        reject(new OverloadedError(`waited ${this.limits.queueTimeoutMs} ms in the queue`));
+      }, this.limits.queueTimeoutMs);
+      // Nobody waits for the answer any more: give the place in the queue to the next request now.
+      const gone = () => waiter.admit(undefined);
+      ctx.clientGone.addEventListener('abort', gone, { once: true });
+      this.#waiting.push(waiter);
+    });
+    // #endregion
+  }
+
+  /** Ends the attempt that `acquire()` began: one request fewer in flight, and room for a waiting one. */
+  release(backend: Backend): void {
+    // #region exercise(step5, 6): count requests in flight — release() takes one off backend.load.inFlight (acquire's #pick adds one), then lets waiting requests in
+    backend.load.inFlight -= 1;
+    // #starter
+    // #endregion
+    this.#admitWaiting();
+  }
+
+  /** Feeds the latency estimate with how long a try took (see sampleOf for failures and departed clients). */
+  record(backend: Backend, outcome: TryOutcome, startedAt: number): void {
+    const now = this.now();
+    const sample = sampleOf(outcome, now - startedAt);
+    if (sample !== undefined) backend.load.observe(sample, now);
+  }
+
+  /** A backend for `ctx` now (counted in flight); undefined when it has no candidate left; 'full' when every candidate is at its limit. */
+  #pick(ctx: RequestContext): Backend | undefined | 'full' {
+    const candidates = this.pool.backends.filter((backend) => backend.isAlive() && !ctx.tried.has(backend));
+    if (candidates.length === 0) return undefined;
+    const roomy = candidates.filter((backend) => this.#hasRoom(backend));
+    if (roomy.length === 0) return 'full';
+    const backend = this.policy.select(roomy, ctx.inbound);
+    // A policy may only pick among what it was offered: a tried, down or full backend, or a stranger,
+    // would break the rules of steps 3-5. That counts as no pick.
+    if (!backend || !roomy.includes(backend)) return undefined;
+    // #region exercise(step5, 6): (same task) one more request in flight on the picked backend
+    backend.load.inFlight += 1;
+    // #starter
+    // #endregion
+    return backend;
+  }
+
+  #hasRoom(backend: Backend): boolean {
+    return this.limits.maxConnections === 0 || backend.load.inFlight < this.limits.maxConnections;
+  }
+
+  /** Lets waiting requests in, first come first served, as long as there is room for them. */
+  #admitWaiting(): void {
+    for (const waiter of [...this.#waiting]) {
+      const pick = this.#pick(waiter.ctx);
+      if (pick !== 'full') waiter.admit(pick);
+    }
+  }
+}

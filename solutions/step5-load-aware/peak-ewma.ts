@@ -1,0 +1,27 @@
+import type { Backend } from './backend.js';
+import { lowest, type BalancingPolicy } from './policy.js';
+
+/**
+ * Latency-aware balancing, Finagle's peak EWMA: each backend's load is its latency estimate times
+ * (requests in flight + 1), and the lowest load wins. A backend that turns slow is avoided at once
+ * (the estimate jumps to the peak), and it gets traffic back as the estimate decays.
+ */
+export class PeakEwma implements BalancingPolicy {
+  readonly name = 'ewma';
+  #turn = 0;
+
+  /** @param now a monotonic clock in ms (performance.now by default); tests pass their own */
+  constructor(private readonly now: () => number) {}
+
+  select(candidates: readonly Backend[]): Backend | undefined {
+    // #region exercise(step5, 5): load = latency estimate (backend.load.costAt(now)) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties in turn
+    const now = this.now();
+    const costs = candidates.map((backend) => backend.load.costAt(now));
+    const known = costs.filter((cost) => cost !== undefined);
+    // A backend with no samples yet is neither favoured nor avoided: it costs what the others cost on average.
+    const neutral = known.length > 0 ? known.reduce((sum, cost) => sum + cost, 0) / known.length : 0;
+    const cost = new Map(candidates.map((backend, i) => [backend, costs[i] ?? neutral]));
+    return lowest(candidates, (backend) => (cost.get(backend) as number) * (backend.load.inFlight + 1), this.#turn++);
+    // #endregion
+  }
+}

@@ -1,0 +1,18 @@
+import type { Backend } from './backend.js';
+import { lowest, type BalancingPolicy } from './policy.js';
+import { NotImplementedError } from './errors.js';
+
+/**
+ * The candidate with the fewest requests in flight (nginx `least_conn`, HAProxy `leastconn`). A slow
+ * backend holds on to its requests, its count grows, and new requests go elsewhere: load, not
+ * request counts, is balanced.
+ */
+export class LeastConnections implements BalancingPolicy {
+  readonly name = 'least-conn';
+  #turn = 0;
+
+  select(candidates: readonly Backend[]): Backend | undefined {
+    // TODO(step5) 1 of 7: the candidate with the fewest requests in flight (backend.load.inFlight); break ties in turn with lowest() and this.#turn, not by list order
+    throw new NotImplementedError('step5-load-aware', 'TODO 1 of 7 in least-connections.ts: the candidate with the fewest requests in flight (backend.load.inFlight); break ties in turn with lowest() and this.#turn, not by list order');
+  }
+}
