@@ -7,11 +7,13 @@
  *   npm start -- --from steps                   your own code from steps/
  */
 import { parseArgs } from 'node:util';
-import type { HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BalancerOptions, HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
 import { UsageError } from './command.js';
 import { ROOT } from './files.js';
 import { findStep, installedSteps, type Step } from './curriculum.js';
-import { startDemoBackends, type DemoBackend } from './demo-backends.js';
+import { startDemoBackends, type DemoBackend, type DemoCosts } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
 
 /** A take-home copy may ship only some steps; the CLI offers those. */
@@ -30,6 +32,14 @@ const USAGE = `usage: npm start -- [options]
   --health-interval <ms>    step 4+: time between two probes of a backend (default 10000)
   --health-timeout <ms>     step 4+: a slower probe fails (default 2000)
   --admin-port <n>          step 4+: port of GET /lb/status, on 127.0.0.1 (default 3031)
+  --policy <name|file>      step 5+: round-robin (default), least-conn, p2c, ewma, weighted, or
+                            ./my-policy.ts, a module whose default export has select(candidates, request)
+  --weights <list>          step 5+: with --policy weighted, one whole number per backend, e.g. 5,1,1
+  --max-conns <n>           step 5+: requests in flight per backend before others queue (default 0, no limit)
+  --max-queue <n>           step 5+: requests that may wait for a backend; one more gets 503 (default 100)
+  --queue-timeout <ms>      step 5+: how long a request may wait in the queue before 503 (default 5000)
+  --demo-costs <mode>       even (default) or heavy-tail: 1 demo request in 20 takes 100 times longer,
+                            and backend-3 is twice as slow as the others
   --drain-timeout <ms>      on SIGTERM or Ctrl-C, how long in-flight requests may take to finish (default 10000)
   --quiet                   no per-request log lines
   --help                    show this help`;
@@ -44,6 +54,13 @@ export interface CliOptions {
   healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
   adminPort: number;
   drainTimeoutMs?: number;
+  /** A policy name, or the path of a module that default-exports one (loaded in main). */
+  policy?: string;
+  weights?: number[];
+  maxConnections?: number;
+  maxQueue?: number;
+  queueTimeoutMs?: number;
+  demoCosts: DemoCosts;
   quiet: boolean;
 }
 
@@ -66,6 +83,12 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         'health-timeout': { type: 'string' },
         'admin-port': { type: 'string', default: '3031' },
         'drain-timeout': { type: 'string' },
+        policy: { type: 'string' },
+        weights: { type: 'string' },
+        'max-conns': { type: 'string' },
+        'max-queue': { type: 'string' },
+        'queue-timeout': { type: 'string' },
+        'demo-costs': { type: 'string', default: 'even' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -82,8 +105,11 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   if (backends && backends.length === 0) throw new UsageError('--backends needs at least one URL');
   const mode = values['health-mode'];
   if (mode !== 'http' && mode !== 'tcp' && mode !== 'off') throw new UsageError(`--health-mode must be http, tcp or off, got ${mode}`);
-  const path = values['health-path'];
-  if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--health-path must start with /, got ${path}`);
+  const demoCosts = values['demo-costs'];
+  if (demoCosts !== 'even' && demoCosts !== 'heavy-tail') throw new UsageError(`--demo-costs must be even or heavy-tail, got ${demoCosts}`);
+  const weights = values.weights?.split(',').map((weight, i) => wholeNumber(`--weights (number ${i + 1})`, weight.trim(), 1) as number);
+  const healthPath = values['health-path'];
+  if (healthPath !== undefined && !healthPath.startsWith('/')) throw new UsageError(`--health-path must start with /, got ${healthPath}`);
 
   return {
     backends,
@@ -95,9 +121,15 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     healthCheck:
       mode === 'off'
         ? undefined
-        : { mode, path, intervalMs: wholeNumber('--health-interval', values['health-interval'], 1), timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1) },
+        : { mode, path: healthPath, intervalMs: wholeNumber('--health-interval', values['health-interval'], 1), timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1) },
     adminPort: portNumber('--admin-port', values['admin-port']),
     drainTimeoutMs: wholeNumber('--drain-timeout', values['drain-timeout'], 0),
+    policy: values.policy,
+    weights,
+    maxConnections: wholeNumber('--max-conns', values['max-conns'], 0),
+    maxQueue: wholeNumber('--max-queue', values['max-queue'], 0),
+    queueTimeoutMs: wholeNumber('--queue-timeout', values['queue-timeout'], 1),
+    demoCosts,
     quiet: values.quiet,
   };
 }
@@ -134,7 +166,14 @@ async function main(): Promise<void> {
   // below; without a listener, the first EPIPE would be an uncaught exception.
   process.stdout.on('error', () => {});
   const module = (await import(`../${from}/${step.folder}/index.ts`)) as StepModule;
-  const demo: DemoBackend[] = options.backends ? [] : await startDemoBackends();
+  let policy: BalancerOptions['policy'];
+  try {
+    policy = await loadPolicy(options.policy);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const demo: DemoBackend[] = options.backends ? [] : await startDemoBackends(3, options.demoCosts);
   const backends = options.backends ?? demo.map((backend) => backend.url);
   const names = new Map(demo.map((backend) => [backend.url, backend.name]));
   // The reader of our stdout went away: nobody sees the log any more, so stop like any Unix tool
@@ -154,6 +193,11 @@ async function main(): Promise<void> {
       maxAttempts: options.maxAttempts,
       healthCheck: options.healthCheck,
       drainTimeoutMs: options.drainTimeoutMs,
+      policy,
+      weights: options.weights,
+      maxConnections: options.maxConnections,
+      maxQueue: options.maxQueue,
+      queueTimeoutMs: options.queueTimeoutMs,
       onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
       onHealthChange: (event) => log.write(formatHealthEvent(event, names)),
     });
@@ -201,6 +245,25 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   watchParent(() => void stop('the parent process went away'));
   if (keys) listenForKeys(demo, () => stop('q'));
+}
+
+/**
+ * `--policy`: a shipped policy's name is passed on as it is; anything that looks like a path
+ * (`./my-policy.ts`, `/abs/policy.js`) is imported, relative to where you ran npm, and its default
+ * export is the policy. The step checks that it has a `select()` method.
+ */
+export async function loadPolicy(choice: string | undefined): Promise<BalancerOptions['policy']> {
+  if (choice === undefined || !/[./\\]/.test(choice)) return choice;
+  // npm runs scripts in the package folder; INIT_CWD is where you typed the command.
+  const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), choice);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    throw new Error(`--policy ${choice}: cannot load ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof module.default !== 'object' || module.default === null) throw new Error(`--policy ${choice}: the module needs a default export, an object with select(candidates, request)`);
+  return module.default as BalancerOptions['policy'];
 }
 
 /**

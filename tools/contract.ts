@@ -49,6 +49,12 @@ export interface BalancerOptions {
   /** How long close() lets in-flight requests finish (every step, from step 1). */
   drainTimeoutMs?: number;
   onHealthChange?: (event: HealthEvent) => void;
+  /** Step 5 and later: a policy name, or an object with select(candidates, request). */
+  policy?: string | { name: string; select(candidates: readonly unknown[], request: unknown): unknown };
+  weights?: readonly number[];
+  maxConnections?: number;
+  maxQueue?: number;
+  queueTimeoutMs?: number;
 }
 
 /** What `import('steps/<folder>/index.ts')` gives the tools. */

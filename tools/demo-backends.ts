@@ -15,19 +15,34 @@ export interface DemoBackend {
 }
 
 /**
+ * How long the demo backends take: `even` answers at once; `heavy-tail` makes 1 request in 20 a
+ * hundred times dearer (2 ms → 200 ms), and the third backend twice as slow as the others, so that
+ * `--policy` makes a difference you can watch.
+ */
+export type DemoCosts = 'even' | 'heavy-tail';
+
+/**
  * Starts `count` demo backends on free ports of 127.0.0.1. Each answers `hello from backend-N` (and
  * `x-backend: backend-N`) so you can see who served a request, and `/healthz` with `ok`.
  */
-export function startDemoBackends(count = 3): Promise<DemoBackend[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => startDemoBackend(`backend-${i + 1}`)));
+export function startDemoBackends(count = 3, costs: DemoCosts = 'even'): Promise<DemoBackend[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => startDemoBackend(`backend-${i + 1}`, costs === 'even' ? () => 0 : heavyTail(i === 2 ? 2 : 1))));
 }
 
-async function startDemoBackend(name: string): Promise<DemoBackend> {
+/** 2 ms, and every 20th request 200 ms, times `slowness`. A counter, not a dice: the same run twice is the same. */
+function heavyTail(slowness: number): () => number {
+  let served = 0;
+  return () => (++served % 20 === 0 ? 200 : 2) * slowness;
+}
+
+async function startDemoBackend(name: string, costOf: () => number): Promise<DemoBackend> {
   const server = http.createServer((req, res) => {
     req.resume(); // read and drop any body
     const body = req.url === '/healthz' ? 'ok\n' : `hello from ${name} (${req.method} ${req.url})\n`;
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-backend': name });
-    res.end(body);
+    const answer = () => res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-backend': name }).end(body);
+    const ms = req.url === '/healthz' ? 0 : costOf();
+    if (ms === 0) answer();
+    else setTimeout(answer, ms);
   });
   let port = 0;
   const start = () =>

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
@@ -66,6 +69,49 @@ describe('npm start (tools/cli.ts)', () => {
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
+  });
+
+  it('passes the step 5 flags on: --policy, --weights, --max-conns, --max-queue, --queue-timeout, --demo-costs', () => {
+    expect(parseCli(['--policy', 'p2c', '--max-conns', '8', '--max-queue', '0', '--queue-timeout', '250'])).toMatchObject({ policy: 'p2c', maxConnections: 8, maxQueue: 0, queueTimeoutMs: 250 });
+    expect(parseCli(['--policy', 'weighted', '--weights', '5, 1,1'])).toMatchObject({ policy: 'weighted', weights: [5, 1, 1] });
+    expect(parseCli([])).toMatchObject({ policy: undefined, weights: undefined, maxConnections: undefined, demoCosts: 'even' });
+    expect(parseCli(['--demo-costs', 'heavy-tail'])).toMatchObject({ demoCosts: 'heavy-tail' });
+    for (const bad of [['--weights', '5,0'], ['--weights', '5,x'], ['--max-conns', '-1'], ['--queue-timeout', '0'], ['--demo-costs', 'spiky']]) expect(() => parseCli(bad), bad.join(' ')).toThrow();
+  });
+
+  it('runs your own policy module (--policy ./file.ts) and shows it in /lb/status', { timeout: 15_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lb-policy-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // Always the last candidate: easy to tell from every shipped policy.
+    writeFileSync(path.join(dir, 'last-one.ts'), "export default { name: 'last-one', select: (candidates: readonly unknown[]) => candidates.at(-1) };\n");
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0', '--policy', './last-one.ts', '--demo-costs', 'heavy-tail', '--quiet'], {
+      cwd: ROOT,
+      env: { ...process.env, INIT_CWD: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await expect.poll(() => output, { timeout: 10_000 }).toMatch(/status: +curl (http:\/\/\S+)/);
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    const served = [];
+    for (let i = 0; i < 3; i += 1) served.push((await fetch(`${url}/`)).headers.get('x-backend'));
+    expect(served, output).toEqual(['backend-3', 'backend-3', 'backend-3']);
+    const admin = /curl (http:\/\/\S+\/lb\/status)/.exec(output)?.[1];
+    expect(await (await fetch(admin ?? 'http://127.0.0.1:1/missing')).json()).toMatchObject({ policy: 'last-one', queue: { length: 0 } });
+    child.kill('SIGTERM');
+    expect((await once(child, 'exit'))[0], output).toBe(0);
+  });
+
+  it('refuses a --policy module it cannot load, naming it', { timeout: 15_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0', '--policy', './no-such-policy.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = await once(child, 'exit');
+    expect([code, output]).toEqual([2, expect.stringMatching(/--policy \.\/no-such-policy\.ts: cannot load/)]);
   });
 
   it('passes --drain-timeout on', () => {
