@@ -1,3 +1,4 @@
+import { blamesBackend } from './error-response.js';
 import type { TryOutcome } from './proxy.js';
 
 /** Finagle's decay time for the latency estimate: a sample loses about 63 % of its weight in 10 s. */
@@ -25,14 +26,15 @@ export class BackendLoad {
   constructor(readonly decayMs = DEFAULT_DECAY_MS) {}
 
   /**
-   * Adds one latency sample taken at `now` (ms on any monotonic clock). A sample above the current
-   * estimate replaces it at once (the peak); a lower one only pulls it down as old samples fade.
+   * Adds one latency sample taken at `now` (ms on any monotonic clock), with Finagle's arithmetic: a
+   * sample above the last estimate replaces it at once (the peak); otherwise the old estimate keeps
+   * weight `exp(-elapsed / decayMs)` and the sample gets the rest.
    */
   observe(latencyMs: number, now: number): void {
-    // #region exercise(step5, 4): peak EWMA — decay the estimate to `now` with weight exp(-elapsed / decayMs); a sample above the decayed value replaces it, a lower one is blended in with weight (1 - weight)
+    // #region exercise(step5, 4): peak EWMA — a sample above the last estimate (this.#cost) replaces it; otherwise blend: this.#cost × weight + sample × (1 - weight), with weight = exp(-elapsed / decayMs) since the last sample
     const weight = this.#weightAt(now);
-    const decayed = this.#cost * weight;
-    this.#cost = latencyMs > decayed ? latencyMs : decayed + latencyMs * (1 - weight);
+    // Stryker disable next-line EqualityOperator: at equality both branches give the sample
+    this.#cost = latencyMs > this.#cost ? latencyMs : this.#cost * weight + latencyMs * (1 - weight);
     this.#stamp = now;
     this.#sampled = true;
     // #starter
@@ -57,9 +59,13 @@ export class BackendLoad {
   }
 }
 
-/** The latency sample a try gives, or undefined when it says nothing about the backend (the client left). */
+/**
+ * The latency sample a try gives, or undefined when it says nothing about the backend: the client
+ * left, or the failure was the client's or the balancer's own (see blamesBackend).
+ */
 export function sampleOf(outcome: TryOutcome, elapsedMs: number): number | undefined {
   if (outcome.kind === 'client-gone') return undefined;
+  if (outcome.kind === 'failed' && !blamesBackend(outcome.error)) return undefined;
   if (outcome.kind === 'failed' || outcome.status >= 500) return Math.max(elapsedMs, FAILURE_PENALTY_MS);
   return elapsedMs;
 }

