@@ -67,6 +67,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 90,
     owns: ['admin-server.ts', 'backend-health.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'probes.ts', 'retries.ts'],
+    earlierChecksApart: true,
   },
   {
     id: 'step5',
