@@ -162,6 +162,7 @@ async function main(): Promise<void> {
   }
 
   const { step, from } = options;
+  for (const warning of unusedFlags(options)) console.error(`warning: ${warning}`);
   // From here on stdout may close under us (`npm start | head -1`). Its errors go to the log's handler
   // below; without a listener, the first EPIPE would be an uncaught exception.
   process.stdout.on('error', () => {});
@@ -245,6 +246,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   watchParent(() => void stop('the parent process went away'));
   if (keys) listenForKeys(demo, () => stop('q'));
+}
+
+/** Flags the chosen step or setup ignores: silence would let you think they took effect. */
+export function unusedFlags(options: CliOptions): string[] {
+  const warnings: string[] = [];
+  const step5 = [options.policy, options.weights, options.maxConnections, options.maxQueue, options.queueTimeoutMs];
+  if (options.step.number < 5 && step5.some((value) => value !== undefined)) {
+    warnings.push(`--policy, --weights, --max-conns, --max-queue and --queue-timeout need step 5 or later; ${options.step.id} ignores them`);
+  }
+  if (options.backends && options.demoCosts !== 'even') warnings.push('--demo-costs applies to the demo backends only, and --backends replaces them');
+  return warnings;
 }
 
 /**

@@ -55,9 +55,11 @@ export class Dispatcher {
    * took longer than `queueTimeoutMs`.
    */
   acquire(ctx: RequestContext): Promise<Backend | undefined> {
+    // Its abort event has fired already and will not again: such a request would never leave the queue.
+    if (ctx.clientGone.aborted) return Promise.resolve(undefined);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
-    // #region exercise(step5, 7): back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone)
+    // #region exercise(step5, 7): back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone); a waiter has four ways out (admit, fail, timeout, client gone) and each clears the timer, the abort listener and its place
     // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 503 either way
     if (this.#waiting.length >= this.limits.maxQueue) return Promise.reject(new OverloadedError(`the queue is full (${this.limits.maxQueue} waiting)`));
     return new Promise((resolve, reject) => {
@@ -102,8 +104,23 @@ export class Dispatcher {
   /** Feeds the latency estimate with how long a try took (see sampleOf for failures and departed clients). */
   record(backend: Backend, outcome: TryOutcome, startedAt: number): void {
     const now = this.now();
-    const sample = sampleOf(outcome, now - startedAt);
+    const elapsed = now - startedAt;
+    // A client that gave up only tells us the backend took at least this long. That is news when it
+    // is more than the estimate: a backend that hangs until every client leaves must not look fast.
+    if (outcome.kind === 'client-gone') {
+      if (elapsed > (backend.load.costAt(now) ?? 0)) backend.load.observe(elapsed, now);
+      return;
+    }
+    const sample = sampleOf(outcome, elapsed);
     if (sample !== undefined) backend.load.observe(sample, now);
+  }
+
+  /**
+   * Lets waiting requests in after something other than a release changed who has room: a backend
+   * came back (or went down: then a waiter with no candidate left gets its 503 now, not at the timeout).
+   */
+  wake(): void {
+    this.#admitWaiting();
   }
 
   /** A backend for `ctx` now (counted in flight); undefined when it has no candidate left; 'full' when every candidate is at its limit. */
@@ -112,7 +129,13 @@ export class Dispatcher {
     if (candidates.length === 0) return undefined;
     const roomy = candidates.filter((backend) => this.#hasRoom(backend));
     if (roomy.length === 0) return 'full';
-    const backend = this.policy.select(roomy, ctx.inbound);
+    let backend: Backend | undefined;
+    try {
+      backend = this.policy.select(roomy, ctx.inbound);
+    } catch (error) {
+      // Your own policy may throw anything, `null` included; the error path needs an Error.
+      throw error instanceof Error ? error : new Error(`policy ${this.policy.name} threw ${String(error)}`);
+    }
     // A policy may only pick among what it was offered: a tried, down or full backend, or a stranger,
     // would break the rules of steps 3-5. That counts as no pick.
     if (!backend || !roomy.includes(backend)) return undefined;

@@ -11,7 +11,7 @@ export { createPolicy } from './policies.js';
 export { RoundRobin } from './round-robin.js';
 export { LeastConnections } from './least-connections.js';
 export { PowerOfTwoChoices } from './power-of-two-choices.js';
-export { PeakEwma } from './peak-ewma.js';
+export { MIN_COST_MS, PeakEwma } from './peak-ewma.js';
 export { SmoothWeighted } from './smooth-weighted.js';
 export { Mutex } from './mutex.js';
 export { takeTicket, takeTicketRacy, type AsyncStore } from './shared-counter.js';

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
 import { watchUpload } from './client-clocks.js';
 import { sendError } from './error-response.js';
-import { ClientTimeoutError } from './errors.js';
+import { ClientTimeoutError, InvalidOptionsError } from './errors.js';
 import { closeAdmin, createAdminServer } from './admin-server.js';
 import { checkInbound } from './request-checks.js';
 import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
@@ -116,7 +116,12 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const retry = retryOptions(options);
   const bodyLimit = wholeNumber('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
   const { onRequest } = options;
-  const health = new HealthChecker(pool, options.healthCheck, options.passiveHealth ?? {}, options.onHealthChange ?? (() => {}));
+  const onHealthChange = options.onHealthChange ?? (() => {});
+  // A backend that comes back has room for the requests waiting in the queue.
+  const health = new HealthChecker(pool, options.healthCheck, options.passiveHealth ?? {}, (event) => {
+    dispatcher.wake();
+    onHealthChange(event);
+  });
   const admin = createAdminServer(() => ({
     policy: policy.name,
     queue: { length: dispatcher.queueLength, max: dispatcher.limits.maxQueue },
@@ -173,8 +178,14 @@ function limits(options: LoadBalancerOptions): Limits {
   return {
     maxConnections: wholeNumber('maxConnections', options.maxConnections ?? 0),
     maxQueue: wholeNumber('maxQueue', options.maxQueue ?? 100),
-    queueTimeoutMs: wholeNumber('queueTimeoutMs', options.queueTimeoutMs ?? 5_000, 1),
+    queueTimeoutMs: belowTimerLimit('queueTimeoutMs', wholeNumber('queueTimeoutMs', options.queueTimeoutMs ?? 5_000, 1)),
   };
+}
+
+/** Node fires a timer of more than 2³¹ − 1 ms after 1 ms instead (with a warning): refuse such a value. */
+function belowTimerLimit(name: string, ms: number): number {
+  if (ms > 2_147_483_647) throw new InvalidOptionsError(`${name} must be at most 2147483647 ms (about 24.8 days), got ${ms}`);
+  return ms;
 }
 
 /** Applies defaults to the retry settings and checks them once, at construction. */

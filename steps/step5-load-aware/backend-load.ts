@@ -27,20 +27,23 @@ export class BackendLoad {
 
   /**
    * Adds one latency sample taken at `now` (ms on any monotonic clock), with Finagle's arithmetic: a
-   * sample above the last estimate replaces it at once (the peak); otherwise the old estimate keeps
-   * weight `exp(-elapsed / decayMs)` and the sample gets the rest.
+   * sample above the stored estimate replaces it at once (the peak); otherwise the stored estimate
+   * keeps weight `exp(-elapsed / decayMs)`, elapsed since it was last stored, and the sample gets the rest.
    */
   observe(latencyMs: number, now: number): void {
-    // TODO(step5) 4 of 7: peak EWMA — a sample above the last estimate (this.#cost) replaces it; otherwise blend: this.#cost × weight + sample × (1 - weight), with weight = exp(-elapsed / decayMs) since the last sample
+    // TODO(step5) 4 of 7: peak EWMA — a sample above the stored estimate (this.#cost) replaces it; otherwise blend: this.#cost × weight + sample × (1 - weight), with weight = exp(-elapsed / decayMs) since this.#stamp
   }
 
   /**
    * The latency estimate at `now`, in ms, or undefined before the first sample. With no new samples it
    * decays towards 0, so a backend that was slow once and then got no traffic looks better and better
    * until it is tried again: it cannot starve (traefik#12306 is what happens otherwise).
+   *
+   * Reading stores the decayed estimate, as Finagle's does (it reads by observing a 0 ms sample): the
+   * next sample is then compared with, and blended into, what the policy last saw.
    */
   costAt(now: number): number | undefined {
-    // TODO(step5) 4 of 7: (same task) the estimate decayed to `now`, undefined before any sample
+    // TODO(step5) 4 of 7: (same task) undefined before any sample; otherwise decay the stored estimate to `now` (× weight), store it with `now` as its stamp, and return it
     return undefined;
   }
 
@@ -51,8 +54,9 @@ export class BackendLoad {
 }
 
 /**
- * The latency sample a try gives, or undefined when it says nothing about the backend: the client
- * left, or the failure was the client's or the balancer's own (see blamesBackend).
+ * The latency sample a try gives, or undefined when it gives none: the client left (the dispatcher
+ * treats that as a lower bound, see Dispatcher.record), or the failure was the client's stall or the
+ * balancer's own shortage (EMFILE), which say nothing about the backend.
  */
 export function sampleOf(outcome: TryOutcome, elapsedMs: number): number | undefined {
   if (outcome.kind === 'client-gone') return undefined;

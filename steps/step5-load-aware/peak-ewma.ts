@@ -3,6 +3,13 @@ import { lowest, type BalancingPolicy } from './policy.js';
 import { NotImplementedError } from './errors.js';
 
 /**
+ * The smallest cost a backend can have, in ms. Without a floor, backends whose estimates are 0 (no
+ * samples anywhere yet, or an estimate faded to nothing) would all tie whatever their requests in
+ * flight; with it, they are compared by requests in flight, like least connections.
+ */
+export const MIN_COST_MS = 0.001;
+
+/**
  * Latency-aware balancing, Finagle's peak EWMA: each backend's load is its latency estimate times
  * (requests in flight + 1), and the lowest load wins. A backend that turns slow is avoided at once
  * (the estimate jumps to the peak), and it gets traffic back as the estimate decays.
@@ -15,7 +22,7 @@ export class PeakEwma implements BalancingPolicy {
   constructor(private readonly now: () => number) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // TODO(step5) 5 of 7: load = latency estimate (backend.load.costAt(now)) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties in turn
-    throw new NotImplementedError('step5-load-aware', "TODO 5 of 7 in peak-ewma.ts: load = latency estimate (backend.load.costAt(now)) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties in turn");
+    // TODO(step5) 5 of 7: load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn
+    throw new NotImplementedError('step5-load-aware', "TODO 5 of 7 in peak-ewma.ts: load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn");
   }
 }

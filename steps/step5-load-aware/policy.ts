@@ -20,9 +20,9 @@ export const POLICY_NAMES = ['round-robin', 'least-conn', 'p2c', 'ewma', 'weight
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /**
- * The candidate with the lowest `score`. Ties go round the tied ones in turn (`turn` is the caller's
- * counter): taking the first in list order would pile every tie onto backend 1 — and at an idle
- * moment, every backend ties.
+ * The candidate with the lowest `score`. Ties are spread by the caller's counter (`turn`): taking
+ * the first in list order would pile every tie onto backend 1 — and at an idle moment, every backend
+ * ties.
  */
 export function lowest(candidates: readonly Backend[], score: (backend: Backend) => number, turn: number): Backend {
   const scores = candidates.map(score);

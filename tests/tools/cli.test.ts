@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { STEPS } from '../../tools/curriculum.js';
-import { formatEntry, formatHealthEvent, parseCli } from '../../tools/cli.js';
+import { formatEntry, formatHealthEvent, parseCli, unusedFlags, type CliOptions } from '../../tools/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -77,6 +77,14 @@ describe('npm start (tools/cli.ts)', () => {
     expect(parseCli([])).toMatchObject({ policy: undefined, weights: undefined, maxConnections: undefined, demoCosts: 'even' });
     expect(parseCli(['--demo-costs', 'heavy-tail'])).toMatchObject({ demoCosts: 'heavy-tail' });
     for (const bad of [['--weights', '5,0'], ['--weights', '5,x'], ['--max-conns', '-1'], ['--queue-timeout', '0'], ['--demo-costs', 'spiky']]) expect(() => parseCli(bad), bad.join(' ')).toThrow();
+  });
+
+  it('warns about flags the chosen step or setup ignores', () => {
+    const warn = (args: string[]) => unusedFlags(parseCli(args) as CliOptions);
+    expect(warn(['--step', '4', '--policy', 'p2c'])).toEqual([expect.stringMatching(/need step 5 or later; step4 ignores them/)]);
+    expect(warn(['--step', '5', '--policy', 'p2c', '--max-conns', '4'])).toEqual([]);
+    expect(warn(['--backends', 'http://127.0.0.1:9001', '--demo-costs', 'heavy-tail'])).toEqual([expect.stringMatching(/demo backends only/)]);
+    expect(warn([])).toEqual([]);
   });
 
   it('runs your own policy module (--policy ./file.ts) and shows it in /lb/status', { timeout: 15_000 }, async () => {
