@@ -76,6 +76,7 @@ export class Dispatcher {
     // A client that gave up only tells us the backend took at least this long. That is news when it
     // is more than the estimate: a backend that hangs until every client leaves must not look fast.
     if (outcome.kind === 'client-gone') {
+      // Stryker disable next-line EqualityOperator: a sample equal to the estimate just read leaves it as it is
       if (elapsed > (backend.load.costAt(now) ?? 0)) backend.load.observe(elapsed, now);
       return;
     }
@@ -102,6 +103,7 @@ export class Dispatcher {
       backend = this.policy.select(roomy, ctx.inbound);
     } catch (error) {
       // Your own policy may throw anything, `null` included; the error path needs an Error.
+      // Stryker disable next-line StringLiteral: the message is for whoever reads the error; the client gets 502 either way
       throw error instanceof Error ? error : new Error(`policy ${this.policy.name} threw ${String(error)}`);
     }
     // A policy may only pick among what it was offered: a tried, down or full backend, or a stranger,

@@ -482,6 +482,17 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         expect((await held).status).toBe(200);
       });
 
+      it('shows each backend’s latency estimate in /lb/status, in ms to 0.01', async () => {
+        const backend = await startFakeBackend('backend-1');
+        let calls = 0;
+        // Each reading of the clock is 12.3456 ms after the one before: a try takes exactly that long.
+        const { http, lb } = await startBalancer(step, { backends: [backend.url], now: () => (calls += 1) * 12.3456, ewmaDecayMs: 1e12 });
+        const admin = await lb.listenAdmin();
+        await http.get('/').expect(200);
+        const status = (await (await fetch(`${admin.url}/lb/status`)).json()) as { backends: { costMs: number | null }[] };
+        expect(status.backends[0].costMs, say('costMs is the estimate rounded to 0.01 ms (12.3456 → 12.35; τ is so long that nothing decays)', 'load-balancer.ts')).toBe(12.35);
+      });
+
       it('keeps the queue intact when a client leaves after its request was let in', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave({ kind: 'hold' });
