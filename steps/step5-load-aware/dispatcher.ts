@@ -66,7 +66,7 @@ export class Dispatcher {
   /** Ends the attempt that `acquire()` began: one request fewer in flight, and room for a waiting one. */
   release(backend: Backend): void {
     // TODO(step5) 6 of 7: count requests in flight — release() takes one off backend.load.inFlight (acquire's #pick adds one), then lets waiting requests in
-    this.#admitWaiting();
+    this.wake();
   }
 
   /** Feeds the latency estimate with how long a try took (see sampleOf for failures and departed clients). */
@@ -82,14 +82,6 @@ export class Dispatcher {
     }
     const sample = sampleOf(outcome, elapsed);
     if (sample !== undefined) backend.load.observe(sample, now);
-  }
-
-  /**
-   * Lets waiting requests in after something other than a release changed who has room: a backend
-   * came back (or went down: then a waiter with no candidate left gets its 503 now, not at the timeout).
-   */
-  wake(): void {
-    this.#admitWaiting();
   }
 
   /** A backend for `ctx` now (counted in flight); undefined when it has no candidate left; 'full' when every candidate is at its limit. */
@@ -117,8 +109,12 @@ export class Dispatcher {
     return this.limits.maxConnections === 0 || backend.load.inFlight < this.limits.maxConnections;
   }
 
-  /** Lets waiting requests in, first come first served, as long as there is room for them. */
-  #admitWaiting(): void {
+  /**
+   * Lets waiting requests in, first come first served, as long as there is room for them. `release()`
+   * calls it, and so does whatever else changes who has room: a backend that came back (or went down:
+   * then a waiter with no candidate left gets its 503 now, not at the timeout).
+   */
+  wake(): void {
     for (const waiter of [...this.#waiting]) {
       let pick: Backend | undefined | 'full';
       try {

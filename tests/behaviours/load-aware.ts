@@ -97,6 +97,13 @@ async function waitsInQueue(length: () => number, count: number, request: { read
   expect(length(), message).toBe(count);
 }
 
+/** `settled` turns true once `request` (one a test means to abandon) gets an answer: for waitsInQueue. */
+function answeredFlag(request: http.ClientRequest): { readonly settled: boolean } {
+  const flag = { settled: false };
+  request.once('response', () => (flag.settled = true));
+  return flag;
+}
+
 /** Balancers of these tests drain briefly: a failing check must not wait out the default 500 ms for each held request. */
 const QUICK_DRAIN = { drainTimeoutMs: 50 };
 
@@ -105,6 +112,8 @@ const names = (picks: readonly (BackendLike | undefined)[]) => picks.map((backen
 export function loadAware(target: Target<unknown> & { module: LoadAwareModule }): void {
   const step = target.module;
   const say = messagesFor('step5', target);
+  /** Every back-pressure check starts by filling a backend: this names the TODO that makes "full" possible. */
+  const counted = say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts');
 
   /** Three (or `n`) backends on ports nobody listens on: the policies only look at their load. */
   const backendsOf = (n = 3, decayMs?: number) => new step.ServerPool(Array.from({ length: n }, (_, i) => new URL(`http://127.0.0.1:${9101 + i}`)), undefined, decayMs).backends;
@@ -351,7 +360,7 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [backend.url], policy: flaky, maxConnections: 1, ...QUICK_DRAIN });
         const first = send(url, '/1');
         await expect.poll(() => backend.held).toBe(1);
-        expect(lb.pool.backends[0].load.inFlight, say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toBe(1);
+        expect(lb.pool.backends[0].load.inFlight, counted).toBe(1);
         const second = send(url, '/2');
         await waitsInQueue(() => lb.dispatcher.queueLength, 1, second, say('with maxConnections 1 taken, /2 should wait in the queue', 'dispatcher.ts'));
         backend.release(); // frees the place: the policy is asked for /2, and throws
@@ -404,7 +413,6 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [backend.url], maxConnections: 2, maxQueue: 2, queueTimeoutMs: 4_000, ...QUICK_DRAIN });
         const admin = await lb.listenAdmin();
         const sent: Sent[] = [];
-        const counted = say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts');
         // One after another, so that the arrival order is known.
         for (const [path, held, waiting] of [['/1', 1, 0], ['/2', 2, 0], ['/3', 2, 1], ['/4', 2, 2]] as const) {
           const request = send(url, path);
@@ -443,7 +451,7 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [backend.url], maxConnections: 1, queueTimeoutMs: 150, ...QUICK_DRAIN });
         const first = send(url, '/1');
         await expect.poll(() => backend.held).toBe(1);
-        expect(lb.pool.backends[0].load.inFlight, say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toBe(1);
+        expect(lb.pool.backends[0].load.inFlight, counted).toBe(1);
         const waited = await send(url, '/2');
         expect([waited.status, waited.headers['retry-after']], say('a request that waited queueTimeoutMs gets 503 with Retry-After', 'dispatcher.ts')).toEqual([503, '1']);
         expect(lb.dispatcher.queueLength, say('a timed-out request leaves the queue', 'dispatcher.ts')).toBe(0);
@@ -471,7 +479,7 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         });
         const held = send(url, '/1');
         await expect.poll(() => busy.held).toBe(1);
-        expect(lb.pool.backends[0].load.inFlight, say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toBe(1);
+        expect(lb.pool.backends[0].load.inFlight, counted).toBe(1);
         expect((await rawRequest(url, { path: '/2' })).status, say('the refused backend fails the request (one attempt): 503, and it is ejected', 'retries.ts')).toBe(503);
         await returning.start();
         const waiting = send(url, '/3'); // busy is full, returning is ejected: wait
@@ -499,11 +507,9 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [backend.url], maxConnections: 1, ...QUICK_DRAIN });
         const first = send(url, '/1');
         await expect.poll(() => backend.held).toBe(1);
-        expect(lb.pool.backends[0].load.inFlight, say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toBe(1);
+        expect(lb.pool.backends[0].load.inFlight, counted).toBe(1);
         const admitted = requestToAbandon(url, '/2');
-        const answered = { settled: false };
-        admitted.once('response', () => (answered.settled = true));
-        await waitsInQueue(() => lb.dispatcher.queueLength, 1, answered, say('with maxConnections 1 taken, /2 should wait in the queue', 'dispatcher.ts'));
+        await waitsInQueue(() => lb.dispatcher.queueLength, 1, answeredFlag(admitted), say('with maxConnections 1 taken, /2 should wait in the queue', 'dispatcher.ts'));
         const last = send(url, '/3');
         await waitsInQueue(() => lb.dispatcher.queueLength, 2, last, say('and /3 behind it', 'dispatcher.ts'));
         backend.release(1); // /1 answered: /2 is let in, /3 waits on
@@ -521,11 +527,9 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [busy.url, roomy.url], policy: 'least-conn', maxConnections: 1, ...QUICK_DRAIN });
         const inFlight = [send(url, '/1'), send(url, '/2')];
         await expect.poll(() => [busy.held, roomy.held], { message: say('with maxConnections 1, one request each: a full backend is no candidate', 'dispatcher.ts') }).toEqual([1, 1]);
-        expect(lb.pool.backends.map((backend) => backend.load.inFlight), say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toEqual([1, 1]);
+        expect(lb.pool.backends.map((backend) => backend.load.inFlight), counted).toEqual([1, 1]);
         const leaving = requestToAbandon(url, '/3');
-        const answered = { settled: false };
-        leaving.once('response', () => (answered.settled = true));
-        await waitsInQueue(() => lb.dispatcher.queueLength, 1, answered, say('with both backends full, /3 should wait in the queue', 'dispatcher.ts'));
+        await waitsInQueue(() => lb.dispatcher.queueLength, 1, answeredFlag(leaving), say('with both backends full, /3 should wait in the queue', 'dispatcher.ts'));
         leaving.destroy();
         await expect.poll(() => lb.dispatcher.queueLength, { message: say('a queued request whose client left should leave the queue at once', 'dispatcher.ts') }).toBe(0);
         busy.release();
@@ -550,7 +554,7 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         const { url, lb } = await startBalancer(step, { backends: [backend.url], maxConnections: 1, drainTimeoutMs: 100 });
         const first = send(url, '/1');
         await expect.poll(() => backend.held).toBe(1);
-        expect(lb.pool.backends[0].load.inFlight, say('count requests in flight: a full backend is how a queue begins', 'dispatcher.ts')).toBe(1);
+        expect(lb.pool.backends[0].load.inFlight, counted).toBe(1);
         const second = send(url, '/2');
         await waitsInQueue(() => lb.dispatcher.queueLength, 1, second, say('with maxConnections 1 taken, /2 should wait in the queue', 'dispatcher.ts'));
         const cut = [first.catch(() => 'cut'), second.catch(() => 'cut')];
