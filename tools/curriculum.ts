@@ -80,6 +80,17 @@ export const STEPS: readonly Step[] = [
     owns: ['admin-server.ts', 'backend-load.ts', 'backend.ts', 'dispatcher.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'least-connections.ts', 'load-balancer.ts', 'peak-ewma.ts', 'policies.ts', 'policy.ts', 'power-of-two-choices.ts', 'retries.ts', 'round-robin.ts', 'server-pool.ts', 'smooth-weighted.ts'],
     earlierChecksApart: true,
   },
+  {
+    id: 'step6',
+    number: 6,
+    folder: 'step6-production-edges',
+    title: 'Production edges',
+    summary: 'Tunnel WebSockets, abort the backend when the client leaves (499), bound every request with a deadline and a retry budget, recover fast when all is down, and export Prometheus metrics.',
+    difficulty: 'hard',
+    minutes: 120,
+    owns: ['admin-server.ts', 'backend-health.ts', 'dispatcher.ts', 'errors.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'metrics.ts', 'origin-form.ts', 'proxy.ts', 'request-context.ts', 'retries.ts', 'retry-budget.ts', 'retry-policy.ts', 'server-lifecycle.ts', 'websocket-tunnel.ts'],
+    earlierChecksApart: true,
+  },
 ];
 
 /** The step for `step3`, `3` or 3; undefined if there is no such step. */

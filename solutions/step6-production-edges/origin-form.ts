@@ -1,0 +1,29 @@
+import type { IncomingMessage } from 'node:http';
+import { BadRequestError } from './errors.js';
+
+/** `http://authority` then the rest of an absolute-form target, exactly as the client wrote it. */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/is;
+
+/**
+ * Rewrites an absolute-form request target (`GET http://shop.example/cart HTTP/1.1`, what a client
+ * sends to a forward proxy) to the origin form a backend expects (`GET /cart`), and takes Host from the
+ * target, as RFC 9112 §3.2.2 tells a server to: the Host line the client also sent is ignored. The
+ * target's authority only names the site; it never chooses where we connect — that is always one of
+ * the configured backends.
+ *
+ * Origin form (`/path`) and `OPTIONS *` pass unchanged; any other target is refused with 400.
+ */
+export function toOriginForm(inbound: IncomingMessage): void {
+  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
+  const target = inbound.url ?? '/';
+  if (target.startsWith('/') || (target === '*' && inbound.method === 'OPTIONS')) return;
+  // #region exercise(step6, 6): origin form — split an absolute-form target into authority and path (ABSOLUTE_FORM); refuse (BadRequestError) anything else, an empty authority, or one with user:password@; then set inbound.url to the path (`/` when empty) and Host to the authority
+  const match = ABSOLUTE_FORM.exec(target);
+  if (!match) throw new BadRequestError(`a request target must be a path, or absolute (http://host/path), got ${target.slice(0, 100)}`);
+  const [, authority, rest] = match;
+  // user:password@ in an http URI is deprecated (RFC 9110 §4.2.4), and is what a phishing link hides behind.
+  if (authority === '' || authority.includes('@')) throw new BadRequestError('the absolute request target names no valid host');
+  inbound.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+  inbound.headers.host = authority;
+  // #endregion
+}

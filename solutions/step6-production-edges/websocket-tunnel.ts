@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { BackendTimeoutError, ConnectTimeoutError, UnexpectedUpgradeError } from './errors.js';
+import { hopByHopNames, stripHopByHop } from './hop-by-hop.js';
+import type { OutboundTimeouts } from './outbound-request.js';
+
+/**
+ * Whether `inbound` asks to become a WebSocket (RFC 6455 §4.1: a GET with `Upgrade: websocket`).
+ * Only this upgrade is tunnelled. Any other (`h2c`, `TLS/1.2`) is served as a plain request, which
+ * RFC 9110 §7.8 allows: tunnelling an upgrade we do not know would let a client talk past everything
+ * the balancer checks (the "h2c smuggling" trick).
+ */
+export function asksForWebSocket(inbound: http.IncomingMessage): boolean {
+  const upgrade = inbound.headers.upgrade;
+  return inbound.method === 'GET' && typeof upgrade === 'string' && upgrade.trim().toLowerCase() === 'websocket';
+}
+
+/** How a WebSocket handshake with one backend ended. */
+export type HandshakeOutcome =
+  /** The backend switched protocols: the tunnel is open; `closed` resolves when both ends are closed. */
+  | { kind: 'open'; closed: Promise<void> }
+  /** The backend answered without switching (a 401, a 426…): relayed to the client as it answered. */
+  | { kind: 'refused'; status: number }
+  /** No answer from the backend: refused, reset, too slow. The client has been sent nothing. */
+  | { kind: 'failed'; error: Error };
+
+/**
+ * Sends the client's handshake to `backend` on a connection of its own (a tunnel never goes back to a
+ * keep-alive pool), and then either splices the two connections together or relays the backend's
+ * refusal through `res`. The client's `Upgrade` and `Connection: Upgrade` are the one case where those
+ * hop-by-hop headers are passed on: re-sent by us, because we chose to tunnel.
+ */
+export function handshake(inbound: http.IncomingMessage, res: http.ServerResponse, client: Duplex, head: Buffer, backend: URL, timeouts: OutboundTimeouts, deadline: AbortSignal): Promise<HandshakeOutcome> {
+  const headers: http.OutgoingHttpHeaders = { ...inbound.headers };
+  for (const name of hopByHopNames(inbound.headers.connection)) delete headers[name];
+  const earlier = inbound.headers['x-forwarded-for'];
+  // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
+  const clientAddress = inbound.socket.remoteAddress ?? '';
+  Object.assign(headers, {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'x-forwarded-for': earlier ? `${earlier}, ${clientAddress}` : clientAddress,
+    'x-forwarded-proto': 'http',
+    'x-forwarded-host': inbound.headers.host,
+  });
+  if (inbound.headers.host === undefined) delete headers['x-forwarded-host'];
+  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
+  const outbound = http.request({ host: backend.hostname, port: backend.port, method: 'GET', path: inbound.url ?? '/', headers, agent: false });
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: HandshakeOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(answerTimer);
+      deadline.removeEventListener('abort', late);
+      client.off('close', gone);
+      resolve(outcome);
+    };
+    const connectTimer = setTimeout(() => outbound.destroy(new ConnectTimeoutError(timeouts.connectTimeoutMs)), timeouts.connectTimeoutMs);
+    outbound.once('socket', (socket: Socket) => socket.once('connect', () => clearTimeout(connectTimer)));
+    const answerTimer = setTimeout(() => outbound.destroy(new BackendTimeoutError(timeouts.backendTimeoutMs)), timeouts.backendTimeoutMs);
+    const late = () => outbound.destroy(deadline.reason as Error);
+    deadline.addEventListener('abort', late);
+    // The client gave up during the handshake: the backend's connection goes too.
+    const gone = () => outbound.destroy();
+    client.once('close', gone);
+
+    outbound.on('error', (error) => settle({ kind: 'failed', error }));
+    outbound.on('upgrade', (backendRes: http.IncomingMessage, upstream: Duplex, upstreamHead: Buffer) => {
+      if (!asksForWebSocket({ method: 'GET', headers: backendRes.headers } as http.IncomingMessage)) {
+        upstream.destroy(); // it switched, but not to what the client asked for
+        return settle({ kind: 'failed', error: new UnexpectedUpgradeError() });
+      }
+      res.statusCode = 101;
+      client.write(switchingProtocols(backendRes));
+      if (upstreamHead.length > 0) client.write(upstreamHead);
+      if (head.length > 0) upstream.write(head);
+      settle({ kind: 'open', closed: splice(client, upstream) });
+    });
+    outbound.on('response', (backendRes) => {
+      stripHopByHop(backendRes.headers);
+      res.shouldKeepAlive = false; // the client's connection was handed to us whole: it closes after this answer
+      res.writeHead(backendRes.statusCode ?? 502, backendRes.statusMessage, backendRes.headers);
+      backendRes.pipe(res);
+      backendRes.once('error', () => res.destroy());
+      settle({ kind: 'refused', status: backendRes.statusCode ?? 502 });
+    });
+    outbound.end();
+  });
+}
+
+/** The backend's `101 Switching Protocols`, its own headers kept, the hop-by-hop ones re-made by us. */
+function switchingProtocols(backendRes: http.IncomingMessage): string {
+  const dropped = new Set(hopByHopNames(backendRes.headers.connection));
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Connection: Upgrade', 'Upgrade: websocket'];
+  const raw = backendRes.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (!dropped.has(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * Joins two connections: bytes flow both ways untouched. A side that ends (FIN) ends the other once
+ * its data is through; a side that breaks (error, reset) breaks the other at once. Resolves when both
+ * are closed.
+ */
+export function splice(a: Duplex, b: Duplex): Promise<void> {
+  // #region exercise(step6, 5): splice the tunnel — pipe a into b and b into a; an error on either destroys both; a side that closes makes the other destroySoon(); resolve when both are closed
+  // #starter a.destroy();
+  // #starter b.destroy();
+  // #starter return Promise.reject($TODO);
+  a.pipe(b);
+  b.pipe(a);
+  const broken = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.on('error', broken);
+  b.on('error', broken);
+  // One side closed for good: the other finishes writing what it has, then closes too.
+  a.once('close', () => (b as Socket).destroySoon());
+  b.once('close', () => (a as Socket).destroySoon());
+  const closed = (side: Duplex) => new Promise<void>((resolve) => (side.closed ? resolve() : side.once('close', () => resolve())));
+  return Promise.all([closed(a), closed(b)]).then(() => undefined);
+  // #endregion
+}

@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Backend } from './backend.js';
+import { RequestTimeoutError } from './errors.js';
+
+/**
+ * Everything the retry loop knows about one request: our counterpart of the values the Go original
+ * keeps in the request's context.Context. It is passed along explicitly, like a Go ctx argument.
+ */
+export class RequestContext {
+  /** Backends tried so far, the current one included: Go's "Attempts" value. */
+  attempts = 0;
+  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend. */
+  retries = 0;
+  /** Every try on every backend so far, for the request log. */
+  tries = 0;
+  /** The backend of the current attempt. */
+  backend: Backend | undefined;
+  /** Every backend this request has tried, so failover picks a new one. */
+  readonly tried = new Set<Backend>();
+  readonly #clientGone = new AbortController();
+  readonly #deadline = new AbortController();
+  #deadlineTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly inbound: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {
+    // 'close' before the response finished means the client hung up: stop waiting and retrying for it.
+    res.once('close', () => {
+      clearTimeout(this.#deadlineTimer);
+      if (!res.writableFinished) this.#clientGone.abort();
+    });
+  }
+
+  /** Aborted as soon as the client goes away; pass it to anything that waits. */
+  get clientGone(): AbortSignal {
+    return this.#clientGone.signal;
+  }
+
+  /** Aborted, with a RequestTimeoutError as its reason, when the request's deadline runs out before an answer began. */
+  get deadline(): AbortSignal {
+    return this.#deadline.signal;
+  }
+
+  /**
+   * Starts the deadline: `ms` from now the queue wait, the try in flight and any pause between tries
+   * end, unless the answer has begun by then. An answer that has begun is never cut by the deadline:
+   * a slow download is not a late answer (its silences are `backendTimeoutMs`'s business).
+   */
+  startDeadline(ms: number): void {
+    this.#deadlineTimer = setTimeout(() => {
+      if (!this.res.headersSent) this.#deadline.abort(new RequestTimeoutError(ms));
+    }, ms);
+  }
+
+  /** Moves the request to `backend`: one more attempt, and a fresh retry count for it. */
+  startAttempt(backend: Backend): void {
+    this.attempts += 1;
+    this.retries = 0;
+    this.backend = backend;
+    this.tried.add(backend);
+  }
+}
