@@ -23,8 +23,8 @@ export interface Step {
    * reaches every later step with one command, and the diff between two steps is exactly the new concept.
    */
   owns: readonly string[];
-  /** The earlier steps' checks have a test file of their own (see testFilesOf). */
-  earlierChecksApart?: boolean;
+  /** The earlier steps' checks run in this many test files of their own, beside the step's (see testFilesOf). */
+  earlierCheckFiles?: number;
 }
 
 export const STEPS: readonly Step[] = [
@@ -67,7 +67,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 90,
     owns: ['admin-server.ts', 'backend-health.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'probes.ts', 'retries.ts'],
-    earlierChecksApart: true,
+    earlierCheckFiles: 1,
   },
   {
     id: 'step5',
@@ -78,7 +78,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 90,
     owns: ['admin-server.ts', 'backend-load.ts', 'backend.ts', 'dispatcher.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'least-connections.ts', 'load-balancer.ts', 'peak-ewma.ts', 'policies.ts', 'policy.ts', 'power-of-two-choices.ts', 'retries.ts', 'round-robin.ts', 'server-pool.ts', 'smooth-weighted.ts'],
-    earlierChecksApart: true,
+    earlierCheckFiles: 1,
   },
   {
     id: 'step6',
@@ -89,7 +89,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 120,
     owns: ['admin-server.ts', 'backend-health.ts', 'dispatcher.ts', 'errors.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'metrics.ts', 'origin-form.ts', 'proxy.ts', 'request-context.ts', 'retries.ts', 'retry-budget.ts', 'retry-policy.ts', 'server-lifecycle.ts', 'websocket-tunnel.ts'],
-    earlierChecksApart: true,
+    earlierCheckFiles: 2,
   },
 ];
 
@@ -106,12 +106,13 @@ export function installedSteps(root: string): Step[] {
 
 /**
  * The suites `npm test -- step5` runs: `tests/step5-load-aware.test.ts` with the step's own tests, and
- * for steps with `earlierChecksApart`, `tests/step5-load-aware.earlier.test.ts` with the earlier steps'
- * checks. Two files run in parallel, so a learner waits for the longer half, not for both.
+ * for steps with `earlierCheckFiles`, the earlier steps' checks in `tests/step5-load-aware.earlier.test.ts`
+ * (then `.earlier-2.test.ts`, … when there are more). Files run in parallel, so a learner waits for the
+ * longest one, not for all of them.
  */
 export function testFilesOf(step: Step): string[] {
-  const main = `tests/${step.folder}.test.ts`;
-  return step.earlierChecksApart ? [main, `tests/${step.folder}.earlier.test.ts`] : [main];
+  const extra = Array.from({ length: step.earlierCheckFiles ?? 0 }, (_, i) => `tests/${step.folder}.earlier${i === 0 ? '' : `-${i + 1}`}.test.ts`);
+  return [`tests/${step.folder}.test.ts`, ...extra];
 }
 
 /** The step before `step`, whose solution it inherits from; undefined for the first. */
