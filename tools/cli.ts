@@ -22,7 +22,8 @@ const LATEST = STEPS[STEPS.length - 1];
 
 const USAGE = `usage: npm start -- [options]
   --backends <urls>         comma-separated backend URLs (default: start 3 demo backends)
-  --port <n>                port to listen on, on 127.0.0.1 (default 3030)
+  --port <n>                port to listen on (default 3030)
+  --host <address>          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --step <n>                which step to run, 1-${LATEST.number} (default ${LATEST.number}, the latest)
   --from <folder>           solutions (default) or steps, to run your own code
   --retries <n>             step 3+: extra tries on the same backend (default 3)
@@ -31,13 +32,19 @@ const USAGE = `usage: npm start -- [options]
   --health-path <path>      step 4+: path an http check GETs (default /healthz)
   --health-interval <ms>    step 4+: time between two probes of a backend (default 10000)
   --health-timeout <ms>     step 4+: a slower probe fails (default 2000)
-  --admin-port <n>          step 4+: port of GET /lb/status, on 127.0.0.1 (default 3031)
+  --admin-port <n>          step 4+: port of GET /lb/status and, step 6+, GET /lb/metrics (default 3031)
+  --admin-host <address>    step 4+: address of the admin API (default 127.0.0.1, whatever --host says)
   --policy <name|file>      step 5+: round-robin (default), least-conn, p2c, ewma, weighted, or
                             ./my-policy.ts, a module whose default export has select(candidates, request)
   --weights <list>          step 5+: with --policy weighted, one whole number per backend, e.g. 5,1,1
   --max-conns <n>           step 5+: requests in flight per backend before others queue (default 0, no limit)
   --max-queue <n>           step 5+: requests that may wait for a backend; one more gets 503 (default 100)
   --queue-timeout <ms>      step 5+: how long a request may wait in the queue before 503 (default 5000)
+  --request-timeout <ms>    step 6+: deadline until an answer begins, every try included; then 504
+                            (default 15000; 0 = none)
+  --try-timeout <ms>        step 6+: one try's limit until its answer begins (default 0 = none)
+  --retry-budget <percent>  step 6+: retries in flight, as a share of requests in flight (default 20)
+  --health-recovery <ms>    step 6+: probe interval while no backend is available (default 1000)
   --demo-costs <mode>       even (default) or heavy-tail: 1 demo request in 20 takes 100 times longer,
                             and backend-3 is twice as slow as the others
   --drain-timeout <ms>      on SIGTERM or Ctrl-C, how long in-flight requests may take to finish (default 10000)
@@ -47,11 +54,13 @@ const USAGE = `usage: npm start -- [options]
 export interface CliOptions {
   backends?: string[];
   port: number;
+  host: string;
+  adminHost: string;
   step: Step;
   from: 'solutions' | 'steps';
   maxRetries?: number;
   maxAttempts?: number;
-  healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
+  healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number; recoveryIntervalMs?: number };
   adminPort: number;
   drainTimeoutMs?: number;
   /** A policy name, or the path of a module that default-exports one (loaded in main). */
@@ -60,6 +69,10 @@ export interface CliOptions {
   maxConnections?: number;
   maxQueue?: number;
   queueTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  tryTimeoutMs?: number;
+  retryBudgetPercent?: number;
+  recoveryIntervalMs?: number;
   demoCosts: DemoCosts;
   quiet: boolean;
 }
@@ -73,6 +86,12 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
       options: {
         backends: { type: 'string' },
         port: { type: 'string', default: '3030' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'admin-host': { type: 'string', default: '127.0.0.1' },
+        'request-timeout': { type: 'string' },
+        'try-timeout': { type: 'string' },
+        'retry-budget': { type: 'string' },
+        'health-recovery': { type: 'string' },
         step: { type: 'string', default: String(LATEST.number) },
         from: { type: 'string', default: 'solutions' },
         retries: { type: 'string' },
@@ -109,11 +128,15 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   if (demoCosts !== 'even' && demoCosts !== 'heavy-tail') throw new UsageError(`--demo-costs must be even or heavy-tail, got ${demoCosts}`);
   const weights = values.weights?.split(',').map((weight, i) => wholeNumber(`--weights (number ${i + 1})`, weight.trim(), 1) as number);
   const healthPath = values['health-path'];
+  const retryBudgetPercent = values['retry-budget'] === undefined ? undefined : Number(values['retry-budget']);
+  if (retryBudgetPercent !== undefined && !(retryBudgetPercent >= 0 && retryBudgetPercent <= 100)) throw new UsageError(`--retry-budget must be a percentage from 0 to 100, got ${values['retry-budget']}`);
   if (healthPath !== undefined && !healthPath.startsWith('/')) throw new UsageError(`--health-path must start with /, got ${healthPath}`);
 
   return {
     backends,
     port: portNumber('--port', values.port),
+    host: values.host,
+    adminHost: values['admin-host'],
     step,
     from: values.from,
     maxRetries: wholeNumber('--retries', values.retries, 0),
@@ -121,7 +144,13 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     healthCheck:
       mode === 'off'
         ? undefined
-        : { mode, path: healthPath, intervalMs: wholeNumber('--health-interval', values['health-interval'], 1), timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1) },
+        : {
+            mode,
+            path: healthPath,
+            intervalMs: wholeNumber('--health-interval', values['health-interval'], 1),
+            timeoutMs: wholeNumber('--health-timeout', values['health-timeout'], 1),
+            recoveryIntervalMs: wholeNumber('--health-recovery', values['health-recovery'], 1),
+          },
     adminPort: portNumber('--admin-port', values['admin-port']),
     drainTimeoutMs: wholeNumber('--drain-timeout', values['drain-timeout'], 0),
     policy: values.policy,
@@ -129,6 +158,10 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     maxConnections: wholeNumber('--max-conns', values['max-conns'], 0),
     maxQueue: wholeNumber('--max-queue', values['max-queue'], 0),
     queueTimeoutMs: wholeNumber('--queue-timeout', values['queue-timeout'], 1),
+    requestTimeoutMs: wholeNumber('--request-timeout', values['request-timeout'], 0),
+    tryTimeoutMs: wholeNumber('--try-timeout', values['try-timeout'], 0),
+    retryBudgetPercent,
+    recoveryIntervalMs: wholeNumber('--health-recovery', values['health-recovery'], 1),
     demoCosts,
     quiet: values.quiet,
   };
@@ -199,6 +232,9 @@ async function main(): Promise<void> {
       maxConnections: options.maxConnections,
       maxQueue: options.maxQueue,
       queueTimeoutMs: options.queueTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      tryTimeoutMs: options.tryTimeoutMs,
+      retryBudget: options.retryBudgetPercent === undefined ? undefined : { percent: options.retryBudgetPercent },
       onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
       onHealthChange: (event) => log.write(formatHealthEvent(event, names)),
     });
@@ -214,13 +250,14 @@ async function main(): Promise<void> {
     console.error(`error: cannot listen on port ${port}: ${err.message}`);
     process.exit(1);
   };
-  const { url } = await lb.listen(options.port, '127.0.0.1').catch(failToListen(options.port));
-  const admin = await lb.listenAdmin?.(options.adminPort, '127.0.0.1').catch(failToListen(options.adminPort));
+  const { url } = await lb.listen(options.port, options.host).catch(failToListen(options.port));
+  const admin = await lb.listenAdmin?.(options.adminPort, options.adminHost).catch(failToListen(options.adminPort));
 
   console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
   for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
   console.log(`listening on ${url}`);
   if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
+  if (admin && step.number >= 6) console.log(`metrics:    curl ${admin.url}/lb/metrics`);
   console.log(`try:  curl -i ${url}/hello`);
   const keys = demo.length > 0 && process.stdin.isTTY;
   console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
@@ -254,6 +291,10 @@ export function unusedFlags(options: CliOptions): string[] {
   const step5 = [options.policy, options.weights, options.maxConnections, options.maxQueue, options.queueTimeoutMs];
   if (options.step.number < 5 && step5.some((value) => value !== undefined)) {
     warnings.push(`--policy, --weights, --max-conns, --max-queue and --queue-timeout need step 5 or later; ${options.step.id} ignores them`);
+  }
+  const step6 = [options.requestTimeoutMs, options.tryTimeoutMs, options.retryBudgetPercent, options.recoveryIntervalMs];
+  if (options.step.number < 6 && step6.some((value) => value !== undefined)) {
+    warnings.push(`--request-timeout, --try-timeout, --retry-budget and --health-recovery need step 6 or later; ${options.step.id} ignores them`);
   }
   if (options.backends && options.demoCosts !== 'even') warnings.push('--demo-costs applies to the demo backends only, and --backends replaces them');
   return warnings;

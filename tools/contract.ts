@@ -45,7 +45,7 @@ export interface BalancerOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   maxRetries?: number;
   maxAttempts?: number;
-  healthCheck?: { mode?: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number };
+  healthCheck?: { mode?: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number; recoveryIntervalMs?: number };
   /** How long close() lets in-flight requests finish (every step, from step 1). */
   drainTimeoutMs?: number;
   onHealthChange?: (event: HealthEvent) => void;
@@ -55,6 +55,10 @@ export interface BalancerOptions {
   maxConnections?: number;
   maxQueue?: number;
   queueTimeoutMs?: number;
+  /** Step 6 and later. */
+  requestTimeoutMs?: number;
+  tryTimeoutMs?: number;
+  retryBudget?: { percent?: number; minConcurrency?: number };
 }
 
 /** What `import('steps/<folder>/index.ts')` gives the tools. */

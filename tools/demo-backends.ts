@@ -1,6 +1,7 @@
 /** Tiny HTTP servers for `npm start`, so the balancer has something to balance — and to lose. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 
 export interface DemoBackend {
   name: string;
@@ -23,7 +24,8 @@ export type DemoCosts = 'even' | 'heavy-tail';
 
 /**
  * Starts `count` demo backends on free ports of 127.0.0.1. Each answers `hello from backend-N` (and
- * `x-backend: backend-N`) so you can see who served a request, and `/healthz` with `ok`.
+ * `x-backend: backend-N`) so you can see who served a request, and `/healthz` with `ok`; a WebSocket
+ * (any path) echoes every message as `backend-N: <message>`, for step 6's tunnels.
  */
 export function startDemoBackends(count = 3, costs: DemoCosts = 'even'): Promise<DemoBackend[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => startDemoBackend(`backend-${i + 1}`, costs === 'even' ? () => 0 : heavyTail(i === 2 ? 2 : 1))));
@@ -44,6 +46,11 @@ async function startDemoBackend(name: string, costOf: () => number): Promise<Dem
     if (ms === 0) answer();
     else setTimeout(answer, ms);
   });
+  const sockets = new WebSocketServer({ server });
+  sockets.on('connection', (socket) => {
+    socket.on('error', () => {});
+    socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `${name}: ${data.toString()}`, { binary: isBinary }));
+  });
   let port = 0;
   const start = () =>
     new Promise<void>((resolve, reject) => {
@@ -59,6 +66,8 @@ async function startDemoBackend(name: string, costOf: () => number): Promise<Dem
       if (!server.listening) return resolve();
       server.close(() => resolve());
       server.closeAllConnections();
+      // A WebSocket has left HTTP, so closeAllConnections() does not see it: cut those by hand.
+      for (const socket of sockets.clients) socket.terminate();
     });
   await start();
   return {

@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { STEPS } from '../../tools/curriculum.js';
+import { WebSocket } from 'ws';
 import { formatEntry, formatHealthEvent, parseCli, unusedFlags, type CliOptions } from '../../tools/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm start (tools/cli.ts)', () => {
   it('keeps the Go original\'s flags and defaults: --backends, --port 3030', () => {
-    expect(parseCli([])).toMatchObject({ port: 3030, from: 'solutions', step: STEPS.at(-1), backends: undefined, adminPort: 3031, healthCheck: { mode: 'http' } });
+    expect(parseCli([])).toMatchObject({ port: 3030, host: '127.0.0.1', adminHost: '127.0.0.1', from: 'solutions', step: STEPS.at(-1), backends: undefined, adminPort: 3031, healthCheck: { mode: 'http' } });
     expect(parseCli(['--backends', 'http://127.0.0.1:9001, http://127.0.0.1:9002', '--port', '8080', '--step', '1', '--from', 'steps'])).toMatchObject({
       backends: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
       port: 8080,
@@ -65,6 +66,16 @@ describe('npm start (tools/cli.ts)', () => {
     await expect.poll(() => output).toMatch(/GET \/hello → backend-\d 200 [\d.]+ ms/);
     const admin = /curl (http:\/\/\S+\/lb\/status)/.exec(output)?.[1];
     expect(await (await fetch(admin ?? 'http://127.0.0.1:1/missing')).json()).toMatchObject({ backends: [{ state: 'up' }, { state: 'up' }, { state: 'up' }] });
+    // Step 6, the default: a WebSocket echo through the balancer, and the metrics.
+    const socket = new WebSocket(`${url?.replace('http', 'ws')}/chat`);
+    onTestFinished(() => socket.terminate());
+    await once(socket, 'open');
+    socket.send('hi');
+    const [echo] = (await once(socket, 'message')) as [Buffer];
+    expect(echo.toString()).toMatch(/^backend-\d: hi$/);
+    socket.close();
+    const metrics = /curl (http:\/\/\S+\/lb\/metrics)/.exec(output)?.[1];
+    expect(await (await fetch(metrics ?? 'http://127.0.0.1:1/missing')).text()).toMatch(/^lb_requests_total\{backend="http:\/\/127\.0\.0\.1:\d+",method="GET",code="200"\} 1$/m);
 
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
@@ -77,6 +88,20 @@ describe('npm start (tools/cli.ts)', () => {
     expect(parseCli([])).toMatchObject({ policy: undefined, weights: undefined, maxConnections: undefined, demoCosts: 'even' });
     expect(parseCli(['--demo-costs', 'heavy-tail'])).toMatchObject({ demoCosts: 'heavy-tail' });
     for (const bad of [['--weights', '5,0'], ['--weights', '5,x'], ['--max-conns', '-1'], ['--queue-timeout', '0'], ['--demo-costs', 'spiky']]) expect(() => parseCli(bad), bad.join(' ')).toThrow();
+  });
+
+  it('passes the step 6 flags on: --host, --admin-host, --request-timeout, --try-timeout, --retry-budget, --health-recovery', () => {
+    expect(parseCli(['--host', '0.0.0.0', '--request-timeout', '0', '--try-timeout', '250', '--retry-budget', '12.5', '--health-recovery', '300'])).toMatchObject({
+      host: '0.0.0.0',
+      adminHost: '127.0.0.1',
+      requestTimeoutMs: 0,
+      tryTimeoutMs: 250,
+      retryBudgetPercent: 12.5,
+      healthCheck: { mode: 'http', recoveryIntervalMs: 300 },
+    });
+    expect(parseCli(['--admin-host', '::1'])).toMatchObject({ host: '127.0.0.1', adminHost: '::1' });
+    for (const bad of [['--retry-budget', '101'], ['--retry-budget', 'x'], ['--try-timeout', '-1'], ['--health-recovery', '0']]) expect(() => parseCli(bad), bad.join(' ')).toThrow();
+    expect(unusedFlags(parseCli(['--step', '5', '--try-timeout', '100']) as CliOptions)).toEqual([expect.stringMatching(/need step 6 or later; step5 ignores them/)]);
   });
 
   it('warns about flags the chosen step or setup ignores', () => {
