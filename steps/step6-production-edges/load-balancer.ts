@@ -206,9 +206,11 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     res.once('finish', () => (socket as Socket).destroySoon());
     socket.on('error', () => socket.destroy());
     if (!asksForWebSocket(inbound)) {
-      // The parser stopped at the headers; a body would be lost. Without one the request is complete.
+      // The parser stopped at the headers: a body would be cut short, and the backend would get a
+      // truncated one framed as complete. Refuse any declared body; without one the request is complete.
       inbound.push(null);
-      if (head.length > 0) return sendError(res, new BadRequestError('an upgrade request with a body'));
+      const declared = inbound.headers['transfer-encoding'] !== undefined || Number(inbound.headers['content-length'] ?? 0) > 0;
+      if (head.length > 0 || declared) return sendError(res, new BadRequestError('an upgrade request with a body'));
       return void traffic.server.emit('request', inbound, res);
     }
     const ctx = new RequestContext(inbound, res);

@@ -295,6 +295,10 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
         expect(reply, say('an upgrade we do not tunnel is answered as a plain request', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1/);
         expect(backend.plainRequests[0]?.headers.upgrade, say('Upgrade: h2c must not reach the backend (h2c smuggling)', 'load-balancer.ts')).toBeUndefined();
+
+        const withBody = await rawExchange(url, 'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n', { halfClose: false });
+        expect(withBody, say('an upgrade request with a body cannot be forwarded whole (the parser has stopped): 400', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 400/);
+        expect(backend.plainRequests, say('a truncated body must never reach a backend', 'load-balancer.ts')).toHaveLength(1);
       });
 
       it('a drain closes open tunnels at its deadline', async () => {
