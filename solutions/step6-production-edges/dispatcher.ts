@@ -57,7 +57,7 @@ export class Dispatcher {
   acquire(ctx: RequestContext): Promise<Backend | undefined> {
     // Its abort event has fired already and will not again: such a request would never leave the queue.
     if (ctx.clientGone.aborted) return Promise.resolve(undefined);
-    if (ctx.deadline.aborted) return Promise.reject(ctx.deadline.reason as Error);
+    if (ctx.deadline.expired) return Promise.reject(ctx.deadline.expired);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
     // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 503 either way
@@ -66,7 +66,7 @@ export class Dispatcher {
       const leave = () => {
         clearTimeout(timer);
         ctx.clientGone.removeEventListener('abort', gone);
-        ctx.deadline.removeEventListener('abort', late);
+        stopListening();
         this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
       };
       const waiter: Waiter = {
@@ -89,8 +89,7 @@ export class Dispatcher {
       const gone = () => waiter.admit(undefined);
       ctx.clientGone.addEventListener('abort', gone);
       // The request's deadline (step 6) covers its time in the queue too: 504, not a wait for nothing.
-      const late = () => waiter.fail(ctx.deadline.reason as Error);
-      ctx.deadline.addEventListener('abort', late);
+      const stopListening = ctx.deadline.listen((reason) => waiter.fail(reason));
       this.#waiting.push(waiter);
     });
   }

@@ -15,7 +15,7 @@ export { MIN_COST_MS, PeakEwma } from './peak-ewma.js';
 export { SmoothWeighted } from './smooth-weighted.js';
 export { Mutex } from './mutex.js';
 export { takeTicket, takeTicketRacy, type AsyncStore } from './shared-counter.js';
-export { RequestContext } from './request-context.js';
+export { RequestContext, type Deadline } from './request-context.js';
 export { Proxy, type TryLimits, type TryOutcome } from './proxy.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export { Metrics, type MetricsSource, type RequestSample } from './metrics.js';

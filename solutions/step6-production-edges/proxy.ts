@@ -2,6 +2,7 @@ import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { refuseUnaskedUpgrade, watchBackendResponse } from './backend-response.js';
 import { TryTimeoutError } from './errors.js';
+import type { Deadline } from './request-context.js';
 import type { Framing } from './framing.js';
 import { prepareOutbound, type OutboundTimeouts } from './outbound-request.js';
 import { bodyStream, type RequestBody } from './request-body.js';
@@ -17,13 +18,14 @@ export type TryOutcome =
 
 /** The time limits of one try (step 6). */
 export interface TryLimits {
-  /** Aborted when the request's deadline runs out; its reason ends a try that has no answer yet. */
-  deadline: AbortSignal;
+  /** The request's deadline: when it runs out, its error ends a try that has no answer yet. */
+  deadline: Deadline;
   /** A try whose answer has not begun after this many ms fails with TryTimeoutError; 0 = no limit. */
   tryTimeoutMs: number;
 }
 
-const NO_LIMITS: TryLimits = { deadline: new AbortController().signal, tryTimeoutMs: 0 };
+/** No deadline that ever runs out, and no per-try timeout: how steps 1-5 called tryOnce. */
+const NO_LIMITS: TryLimits = { deadline: { expired: undefined, listen: () => () => {}, signal: new AbortController().signal }, tryTimeoutMs: 0 };
 
 /**
  * Forwards requests to backends: our counterpart of Go's httputil.ReverseProxy, built on http-proxy.
@@ -87,7 +89,7 @@ export class Proxy {
       const settle = (outcome: TryOutcome) => {
         res.off('finish', answered).off('close', closed);
         clearTimeout(timer);
-        limits.deadline.removeEventListener('abort', late);
+        stopListening();
         resolve(outcome);
       };
       // Ends this try with `error`, unless the backend's answer has begun: then it runs its course.
@@ -97,8 +99,7 @@ export class Proxy {
         this.#outbound.get(res)?.destroy(error);
       };
       const timer = limits.tryTimeoutMs > 0 ? setTimeout(() => cut(new TryTimeoutError(limits.tryTimeoutMs)), limits.tryTimeoutMs) : undefined;
-      const late = () => cut(limits.deadline.reason as Error);
-      limits.deadline.addEventListener('abort', late);
+      const stopListening = limits.deadline.listen(cut);
       // Finished: the backend's whole answer went out — or our 502 for an answer we could not relay.
       const answered = () => {
         const error = this.#brokenOff.get(res);

@@ -79,8 +79,8 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
           health.reportResponse(backend, outcome.status);
           return;
         }
-        // #region exercise(step6, 2): the deadline — a try cut by ctx.deadline ends the request with its reason (504); the backend is not blamed: the time was the client's
-        if (ctx.deadline.aborted) return sendError(ctx.res, ctx.deadline.reason as Error);
+        // #region exercise(step6, 2): the deadline — a try cut by the deadline (ctx.deadline.expired) ends the request with that error (504); the backend is not blamed: the time was the client's
+        if (ctx.deadline.expired) return sendError(ctx.res, ctx.deadline.expired);
         // #starter
         // #endregion
         // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
@@ -94,7 +94,7 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
         await options.sleep(options.retryDelayMs, waitingEnds(ctx)).catch(() => {}); // rejects when the client leaves or the deadline passes
         if (ctx.clientGone.aborted) return; // nobody is waiting for the answer any more
         // #region exercise(step6, 2): (same task) a deadline that passed during the pause ends the request too
-        if (ctx.deadline.aborted) return sendError(ctx.res, ctx.deadline.reason as Error);
+        if (ctx.deadline.expired) return sendError(ctx.res, ctx.deadline.expired);
         // #starter
         // #endregion
       }
@@ -116,7 +116,7 @@ function refuseRetry(ctx: RequestContext, health: HealthChecker, backend: Backen
 
 /** What ends a pause between tries: the client leaving, or the deadline. */
 function waitingEnds(ctx: RequestContext): AbortSignal {
-  return AbortSignal.any([ctx.clientGone, ctx.deadline]);
+  return AbortSignal.any([ctx.clientGone, ctx.deadline.signal]);
 }
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */

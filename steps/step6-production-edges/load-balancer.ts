@@ -239,7 +239,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
           return await outcome.closed; // the tunnel counts in flight on its backend until it closes
         }
         if (ctx.clientGone.aborted) return;
-        if (ctx.deadline.aborted) return sendError(ctx.res, ctx.deadline.reason as Error);
+        if (ctx.deadline.expired) return sendError(ctx.res, ctx.deadline.expired);
         health.reportFailure(backend, outcome.error.message);
         // A handshake is a GET: safe to send to another backend when this one failed before answering.
         if (failureKind(outcome.error) === 'other') return sendError(ctx.res, outcome.error);

@@ -3,6 +3,46 @@ import type { Backend } from './backend.js';
 import { RequestTimeoutError } from './errors.js';
 
 /**
+ * A request's deadline, as the parts that wait see it. Not an AbortSignal: creating one costs about
+ * 6 µs here (docs/performance.md), and every request has a deadline, while only a retry's pause needs
+ * a signal (`signal`, made on first use).
+ */
+export interface Deadline {
+  /** The error the deadline ended with (a RequestTimeoutError); undefined while it has not run out. */
+  readonly expired: Error | undefined;
+  /** Calls `listener` once, when the deadline runs out; returns the function that stops listening. */
+  listen(listener: (reason: Error) => void): () => void;
+  /** An AbortSignal that aborts when the deadline runs out, for APIs that take one. */
+  readonly signal: AbortSignal;
+}
+
+class RequestDeadline implements Deadline {
+  expired: Error | undefined;
+  readonly #listeners = new Set<(reason: Error) => void>();
+  #controller: AbortController | undefined;
+
+  listen(listener: (reason: Error) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.expired) this.#controller.abort(this.expired);
+    }
+    return this.#controller.signal;
+  }
+
+  expire(reason: Error): void {
+    this.expired = reason;
+    this.#controller?.abort(reason);
+    for (const listener of [...this.#listeners]) listener(reason);
+    this.#listeners.clear();
+  }
+}
+
+/**
  * Everything the retry loop knows about one request: our counterpart of the values the Go original
  * keeps in the request's context.Context. It is passed along explicitly, like a Go ctx argument.
  */
@@ -18,7 +58,7 @@ export class RequestContext {
   /** Every backend this request has tried, so failover picks a new one. */
   readonly tried = new Set<Backend>();
   readonly #clientGone = new AbortController();
-  readonly #deadline = new AbortController();
+  readonly #deadline = new RequestDeadline();
   #deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -37,9 +77,9 @@ export class RequestContext {
     return this.#clientGone.signal;
   }
 
-  /** Aborted, with a RequestTimeoutError as its reason, when the request's deadline runs out before an answer began. */
-  get deadline(): AbortSignal {
-    return this.#deadline.signal;
+  /** Runs out, with a RequestTimeoutError, when the request's deadline passes before an answer began. */
+  get deadline(): Deadline {
+    return this.#deadline;
   }
 
   /**
@@ -49,7 +89,7 @@ export class RequestContext {
    */
   startDeadline(ms: number): void {
     this.#deadlineTimer = setTimeout(() => {
-      if (!this.res.headersSent) this.#deadline.abort(new RequestTimeoutError(ms));
+      if (!this.res.headersSent) this.#deadline.expire(new RequestTimeoutError(ms));
     }, ms);
   }
 

@@ -73,7 +73,7 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
           health.reportResponse(backend, outcome.status);
           return;
         }
-        // TODO(step6) 2 of 7: the deadline — a try cut by ctx.deadline ends the request with its reason (504); the backend is not blamed: the time was the client's
+        // TODO(step6) 2 of 7: the deadline — a try cut by the deadline (ctx.deadline.expired) ends the request with that error (504); the backend is not blamed: the time was the client's
         // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
         if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
           if (blamesBackend(outcome.error)) health.reportFailure(backend, describe(outcome.error));
@@ -104,7 +104,7 @@ function refuseRetry(ctx: RequestContext, health: HealthChecker, backend: Backen
 
 /** What ends a pause between tries: the client leaving, or the deadline. */
 function waitingEnds(ctx: RequestContext): AbortSignal {
-  return AbortSignal.any([ctx.clientGone, ctx.deadline]);
+  return AbortSignal.any([ctx.clientGone, ctx.deadline.signal]);
 }
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */

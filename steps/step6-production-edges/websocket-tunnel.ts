@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { BackendTimeoutError, ConnectTimeoutError, NotImplementedError, UnexpectedUpgradeError } from './errors.js';
 import { hopByHopNames, stripHopByHop } from './hop-by-hop.js';
 import type { OutboundTimeouts } from './outbound-request.js';
+import type { Deadline } from './request-context.js';
 
 /**
  * Whether `inbound` asks to become a WebSocket (RFC 6455 §4.1: a GET with `Upgrade: websocket`).
@@ -31,7 +32,7 @@ export type HandshakeOutcome =
  * refusal through `res`. The client's `Upgrade` and `Connection: Upgrade` are the one case where those
  * hop-by-hop headers are passed on: re-sent by us, because we chose to tunnel.
  */
-export function handshake(inbound: http.IncomingMessage, res: http.ServerResponse, client: Duplex, head: Buffer, backend: URL, timeouts: OutboundTimeouts, deadline: AbortSignal): Promise<HandshakeOutcome> {
+export function handshake(inbound: http.IncomingMessage, res: http.ServerResponse, client: Duplex, head: Buffer, backend: URL, timeouts: OutboundTimeouts, deadline: Deadline): Promise<HandshakeOutcome> {
   const headers: http.OutgoingHttpHeaders = { ...inbound.headers };
   for (const name of hopByHopNames(inbound.headers.connection)) delete headers[name];
   const earlier = inbound.headers['x-forwarded-for'];
@@ -55,15 +56,14 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(answerTimer);
-      deadline.removeEventListener('abort', late);
+      stopListening();
       client.off('close', gone);
       resolve(outcome);
     };
     const connectTimer = setTimeout(() => outbound.destroy(new ConnectTimeoutError(timeouts.connectTimeoutMs)), timeouts.connectTimeoutMs);
     outbound.once('socket', (socket: Socket) => socket.once('connect', () => clearTimeout(connectTimer)));
     const answerTimer = setTimeout(() => outbound.destroy(new BackendTimeoutError(timeouts.backendTimeoutMs)), timeouts.backendTimeoutMs);
-    const late = () => outbound.destroy(deadline.reason as Error);
-    deadline.addEventListener('abort', late);
+    const stopListening = deadline.listen((reason) => outbound.destroy(reason));
     // The client gave up during the handshake: the backend's connection goes too.
     const gone = () => outbound.destroy();
     client.once('close', gone);
