@@ -191,8 +191,10 @@ export class HealthChecker {
       // #region exercise(step6, 7): fast recovery — while no backend is available, one passing probe is enough (pass rise 1), and the loop waits active.recoveryIntervalMs instead of intervalMs
       const noneUp = this.#noneAvailable();
       this.#apply(backend, health, health.recordProbe(result.passed, result.passed ? undefined : result.error, noneUp ? 1 : active.rise), 'probe');
+      if (signal.aborted) return; // whoever heard of the change may have stopped us
       await this.#wait(backend, this.#noneAvailable() ? active.recoveryIntervalMs : active.intervalMs);
       // #starter this.#apply(backend, health, health.recordProbe(result.passed, result.passed ? undefined : result.error), 'probe');
+      // #starter if (signal.aborted) return; // whoever heard of the change may have stopped us
       // #starter await this.#wait(backend, active.intervalMs);
       // #endregion
     }

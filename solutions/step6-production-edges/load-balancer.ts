@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
 import { watchUpload } from './client-clocks.js';
-import { sendError } from './error-response.js';
-import { BadRequestError, ClientTimeoutError, InvalidOptionsError, NoBackendAvailableError, OverloadedError } from './errors.js';
+import { blamesBackend, sendError } from './error-response.js';
+import { BadRequestError, ClientTimeoutError, InvalidOptionsError, NoBackendAvailableError, OverloadedError, ShuttingDownError } from './errors.js';
 import { closeAdmin, createAdminServer } from './admin-server.js';
 import { checkInbound } from './request-checks.js';
 import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
@@ -133,6 +133,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const retry = retryOptions(options);
   const requestTimeoutMs = belowTimerLimit('requestTimeoutMs', wholeNumber('requestTimeoutMs', options.requestTimeoutMs ?? 15_000));
   const budget = new RetryBudget(options.retryBudget);
+  let tunnelsOpen = 0;
   const bodyLimit = wholeNumber('maxBufferedBodyBytes', options.maxBufferedBodyBytes ?? 1024 * 1024);
   const { onRequest } = options;
   const onHealthChange = options.onHealthChange ?? (() => {});
@@ -147,7 +148,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     queueLength: () => dispatcher.queueLength,
     retriesInFlight: () => budget.retries,
     retriesRefused: () => budget.refused,
-    tunnelsOpen: () => traffic.tunnels,
+    tunnelsOpen: () => tunnelsOpen,
   });
   const admin = createAdminServer({
     status: () => ({
@@ -199,19 +200,24 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
    * request log work as for any request; the connection closes after it.
    */
   function upgrade(inbound: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    traffic.track(socket); // from now on no HTTP server sees this connection: a drain must cut it itself
+    // A client may pipeline the upgrade behind a request still being answered: wait for that answer.
+    const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (pending) return void pending.once('finish', () => upgrade(inbound, socket, head));
     const res = new http.ServerResponse(inbound);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
-    // No HTTP server manages this connection any more: when our answer is out, it is ours to close.
+    // When our answer is out, the connection is ours to close.
     res.once('finish', () => (socket as Socket).destroySoon());
-    socket.on('error', () => socket.destroy());
     if (!asksForWebSocket(inbound)) {
       // The parser stopped at the headers: a body would be cut short, and the backend would get a
       // truncated one framed as complete. Refuse any declared body; without one the request is complete.
       inbound.push(null);
       const declared = inbound.headers['transfer-encoding'] !== undefined || Number(inbound.headers['content-length'] ?? 0) > 0;
-      if (head.length > 0 || declared) return sendError(res, new BadRequestError('an upgrade request with a body'));
-      return void traffic.server.emit('request', inbound, res);
+      if (head.length === 0 && !declared) return void traffic.server.emit('request', inbound, res);
+      logWhenDone(new RequestContext(inbound, res), done);
+      return sendError(res, new BadRequestError('an upgrade request with a body'));
     }
     const ctx = new RequestContext(inbound, res);
     logWhenDone(ctx, done);
@@ -221,7 +227,9 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   /** Picks a backend for a WebSocket, as for any request, and holds its place there while the tunnel is open. */
   async function tunnel(ctx: RequestContext, socket: Duplex, head: Buffer): Promise<void> {
     const framing = checkInbound(ctx.inbound);
-    if (framing.kind !== 'none') throw new BadRequestError('a WebSocket handshake has no body');
+    if (framing.kind === 'chunked' || (framing.kind === 'length' && framing.length > 0)) throw new BadRequestError('a WebSocket handshake has no body');
+    // A drain lets requests finish; a WebSocket might never.
+    if (!traffic.server.listening) throw new ShuttingDownError();
     toOriginForm(ctx.inbound);
     if (requestTimeoutMs > 0) ctx.startDeadline(requestTimeoutMs);
     let lastError: Error = new NoBackendAvailableError();
@@ -235,12 +243,13 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
         if (outcome.kind === 'refused') return health.reportResponse(backend, outcome.status);
         if (outcome.kind === 'open') {
           health.reportResponse(backend, 101);
-          traffic.track(socket);
-          return await outcome.closed; // the tunnel counts in flight on its backend until it closes
+          tunnelsOpen += 1;
+          // The tunnel counts in flight on its backend until it closes.
+          return await outcome.closed.finally(() => (tunnelsOpen -= 1));
         }
         if (ctx.clientGone.aborted) return;
         if (ctx.deadline.expired) return sendError(ctx.res, ctx.deadline.expired);
-        health.reportFailure(backend, outcome.error.message);
+        if (blamesBackend(outcome.error)) health.reportFailure(backend, outcome.error.message);
         // A handshake is a GET: safe to send to another backend when this one failed before answering.
         if (failureKind(outcome.error) === 'other') return sendError(ctx.res, outcome.error);
         lastError = outcome.error;

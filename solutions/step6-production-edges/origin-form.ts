@@ -23,7 +23,9 @@ export function toOriginForm(inbound: IncomingMessage): void {
   const [, authority, rest] = match;
   // user:password@ in an http URI is deprecated (RFC 9110 §4.2.4), and is what a phishing link hides behind.
   if (authority === '' || authority.includes('@')) throw new BadRequestError('the absolute request target names no valid host');
-  inbound.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+  // A fragment (`#top`) is for the browser alone; it never belongs in a request.
+  const path = rest.replace(/#.*$/s, '');
+  inbound.url = path === '' || path.startsWith('?') ? `/${path}` : path;
   inbound.headers.host = authority;
   // #endregion
 }

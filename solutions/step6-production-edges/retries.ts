@@ -55,25 +55,48 @@ export async function forwardWithRetries(ctx: RequestContext, route: Route, body
 async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, budget }: Route, body: RequestBody, options: RetryOptions): Promise<void> {
   let lastError: Error | undefined;
   while (ctx.attempts < options.maxAttempts) {
-    const backend = await dispatcher.acquire(ctx); // may wait for room; rejects with 503 when overloaded, 504 past the deadline
+    // A failover is a retry too. It asks the budget before it takes a backend: a refused one must not
+    // touch a backend it will never try.
+    let budgeted = false;
+    // #region exercise(step6, 4): spend the retry budget — every try after the request's first (ctx.tries > 0) needs budget.startRetry() first: a failover asks before acquire(), a same-backend retry before its try; refused, answer lastError as it is (a refused same-backend retry also tells the health checks); every place taken is given back (endRetry) when its try ends, or when no try follows
+    if (ctx.tries > 0) {
+      if (!budget.startRetry()) return sendError(ctx.res, lastError as Error); // the failed backend was told already
+      budgeted = true;
+    }
+    // #starter
+    // #endregion
+    let backend: Backend | undefined;
+    try {
+      backend = await dispatcher.acquire(ctx); // may wait for room; rejects with 503 when overloaded, 504 past the deadline
+    } finally {
+      // #region exercise(step6, 4): (same task)
+      if (!backend && budgeted) budget.endRetry(); // no try follows
+      // #starter
+      // #endregion
+    }
     if (!backend) break;
     ctx.startAttempt(backend);
     try {
       for (;;) {
-        const retry = ctx.tries > 0;
-        // #region exercise(step6, 4): spend the retry budget — a try after the request's first needs budget.startRetry(); refused, answer lastError as it is (and blame this backend if the refused try was a retry on it)
-        if (retry && !budget.startRetry()) return refuseRetry(ctx, health, backend, lastError as Error);
+        // #region exercise(step6, 4): (same task)
+        if (ctx.retries > 0) {
+          if (!budget.startRetry()) return refuseRetry(health, backend, lastError as Error, ctx);
+          budgeted = true;
+        }
         // #starter
         // #endregion
         ctx.tries += 1;
         const startedAt = dispatcher.now();
         const outcome = await proxy.tryOnce(ctx.inbound, ctx.res, backend.url, body, { deadline: ctx.deadline, tryTimeoutMs: options.tryTimeoutMs }).finally(() => {
-          // #region exercise(step6, 4): (same task) the retry has ended: give its place in the budget back
-          if (retry) budget.endRetry();
+          // #region exercise(step6, 4): (same task)
+          if (budgeted) budget.endRetry();
+          budgeted = false;
           // #starter
           // #endregion
         });
-        dispatcher.record(backend, outcome, startedAt);
+        // A try the deadline cut only says the backend took at least that long, as when a client leaves.
+        const cutByDeadline = outcome.kind === 'failed' && outcome.error === ctx.deadline.expired;
+        dispatcher.record(backend, cutByDeadline ? { kind: 'client-gone' } : outcome, startedAt);
         if (outcome.kind === 'client-gone') return; // a client that left says nothing about the backend
         if (outcome.kind === 'answered') {
           health.reportResponse(backend, outcome.status);
@@ -89,7 +112,8 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
           return sendError(ctx.res, outcome.error);
         }
         lastError = outcome.error;
-        if (ctx.retries >= options.maxRetries) break;
+        // A try that timed out goes to another backend: the same one is slow right now.
+        if (ctx.retries >= options.maxRetries || isTryTimeout(outcome.error)) break;
         ctx.retries += 1;
         await options.sleep(options.retryDelayMs, waitingEnds(ctx)).catch(() => {}); // rejects when the client leaves or the deadline passes
         if (ctx.clientGone.aborted) return; // nobody is waiting for the answer any more
@@ -106,12 +130,14 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
   sendError(ctx.res, new NoBackendAvailableError());
 }
 
-/** The budget has no room for another try: the client gets the last failure, as a request without retries would. */
-function refuseRetry(ctx: RequestContext, health: HealthChecker, backend: Backend, lastError: Error): void {
-  // A refused retry on the same backend ends that backend's attempt as a failure; a refused failover
-  // leaves the new backend untouched (the failed one was told already).
-  if (ctx.retries > 0 && blamesBackend(lastError)) health.reportFailure(backend, describe(lastError));
+/** The budget has no room to retry `backend`: its attempt ends as a failure, and the client gets that failure as it is. */
+function refuseRetry(health: HealthChecker, backend: Backend, lastError: Error, ctx: RequestContext): void {
+  if (blamesBackend(lastError)) health.reportFailure(backend, describe(lastError));
   sendError(ctx.res, lastError);
+}
+
+function isTryTimeout(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'TRY_TIMEOUT';
 }
 
 /** What ends a pause between tries: the client leaving, or the deadline. */

@@ -21,18 +21,17 @@ export interface TrafficServer {
    */
   drain(deadlineMs: number): Promise<void>;
   /**
-   * Counts a connection that left HTTP (a WebSocket tunnel) until it closes. Node's
-   * closeAllConnections() no longer sees such a connection, yet close() waits for it: a drain cuts it
-   * at the deadline.
+   * Keeps an eye on a connection that left HTTP (an upgrade: Node hands it over raw) until it closes.
+   * Node's closeAllConnections() no longer sees such a connection, yet close() waits for it: a drain
+   * cuts it at the deadline, and one handed over after the deadline is cut at once.
    */
   track(connection: Duplex): void;
-  /** Tracked connections open right now. */
-  readonly tunnels: number;
 }
 
 export function createTrafficServer(handler: http.RequestListener): TrafficServer {
   const inFlight = new Set<http.ServerResponse>();
-  const tunnels = new Set<Duplex>();
+  const handedOver = new Set<Duplex>();
+  let cutting = false;
   const server = http.createServer((inbound, res) => {
     // A request that arrives while we drain (its client was still sending it) is answered, then its
     // connection closes.
@@ -59,11 +58,13 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
     if (!server.listening) return draining ?? Promise.resolve();
     draining = new Promise((resolve) => {
       const deadline = setTimeout(() => {
+        cutting = true;
         server.closeAllConnections();
-        for (const tunnel of tunnels) tunnel.destroy();
+        for (const connection of handedOver) connection.destroy();
       }, deadlineMs);
       server.close(() => {
         clearTimeout(deadline);
+        cutting = false;
         resolve();
       });
       // An answer whose headers are out keeps what they said; Node closes its connection once it is
@@ -74,17 +75,11 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
     return draining;
   };
   const track = (connection: Duplex) => {
-    tunnels.add(connection);
-    connection.once('close', () => tunnels.delete(connection));
+    if (cutting) return void connection.destroy();
+    handedOver.add(connection);
+    connection.once('close', () => handedOver.delete(connection));
   };
-  return {
-    server,
-    drain,
-    track,
-    get tunnels() {
-      return tunnels.size;
-    },
-  };
+  return { server, drain, track };
 }
 
 /** Starts `server` listening and resolves with the address it got; rejects if the port is taken. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { watchDownload } from './client-clocks.js';
 import { BackendTimeoutError, ConnectTimeoutError, UnexpectedUpgradeError } from './errors.js';
 import { hopByHopNames, stripHopByHop } from './hop-by-hop.js';
 import type { OutboundTimeouts } from './outbound-request.js';
@@ -86,6 +87,11 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       res.writeHead(backendRes.statusCode ?? 502, backendRes.statusMessage, backendRes.headers);
       backendRes.pipe(res);
       backendRes.once('error', () => res.destroy());
+      // The refusal's body flows on after this try is settled, under the clocks of any answer: the
+      // backend may not go silent, the client must keep reading, and either one leaving ends both.
+      backendRes.socket.setTimeout(timeouts.backendTimeoutMs, () => backendRes.destroy(new BackendTimeoutError(timeouts.backendTimeoutMs)));
+      watchDownload(res, backendRes, timeouts.clientTimeoutMs, () => backendRes.destroy());
+      res.once('close', () => outbound.destroy());
       settle({ kind: 'refused', status: backendRes.statusCode ?? 502 });
     });
     outbound.end();

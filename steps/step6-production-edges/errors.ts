@@ -86,6 +86,13 @@ export class ConnectTimeoutError extends LoadBalancerError {
   }
 }
 
+/** The balancer is draining: it opens no new long-lived connection (a WebSocket). The client gets 503. */
+export class ShuttingDownError extends LoadBalancerError {
+  constructor() {
+    super('SHUTTING_DOWN', 'the balancer is shutting down', 503);
+  }
+}
+
 /** Every backend is marked down. The client gets 503. */
 export class NoBackendAvailableError extends LoadBalancerError {
   constructor() {

@@ -190,6 +190,7 @@ export class HealthChecker {
       if (signal.aborted) return;
       // TODO(step6) 7 of 7: fast recovery — while no backend is available, one passing probe is enough (pass rise 1), and the loop waits active.recoveryIntervalMs instead of intervalMs
       this.#apply(backend, health, health.recordProbe(result.passed, result.passed ? undefined : result.error), 'probe');
+      if (signal.aborted) return; // whoever heard of the change may have stopped us
       await this.#wait(backend, active.intervalMs);
     }
   }

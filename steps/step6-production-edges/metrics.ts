@@ -49,7 +49,7 @@ export class Metrics {
     this.#requests = new Counter({ name: 'lb_requests_total', help: 'Requests answered, by backend (empty: none), method and status code (499: the client left first).', labelNames: ['backend', 'method', 'code'], registers });
     this.#duration = new Histogram({
       name: 'lb_request_duration_seconds',
-      help: 'Time from the request to the end of its answer, every try included.',
+      help: 'Time from the request to the end of its answer, every try included (WebSocket tunnels not counted).',
       labelNames: ['backend'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
@@ -104,7 +104,8 @@ export class Metrics {
   /** Counts one finished request. */
   observeRequest({ method, backend, status, tries, durationMs }: RequestSample): void {
     this.#requests.inc({ backend, method, code: String(status) });
-    this.#duration.observe({ backend }, durationMs / 1000);
+    // A WebSocket's lifetime is not a latency: minutes or hours would swamp the histogram.
+    if (status !== 101) this.#duration.observe({ backend }, durationMs / 1000);
     if (tries > 1) this.#retries.inc(tries - 1);
   }
 

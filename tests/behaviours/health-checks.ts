@@ -6,7 +6,7 @@ import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackend, startFakeBackends, type FakeBackend } from '../helpers/fake-backend.js';
 import { leakedSince, openHandles } from '../helpers/leaks.js';
 import { messagesFor } from '../helpers/learner-messages.js';
-import { requestToAbandon } from '../helpers/raw-http.js';
+import { rawExchange, requestToAbandon } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 import type { BackendLike, PoolLike } from './round-robin.js';
 import { ENDINGS, playEndings } from './try-endings.js';
@@ -598,6 +598,9 @@ export function healthChecks(target: Target<unknown> & { module: HealthModule })
         expect(await post.text(), say('the 405 says what to do instead', 'admin-server.ts')).toMatch(/GET \/lb\/status/);
         const other = await fetch(`${admin.url}/elsewhere`);
         expect([other.status, other.headers.get('content-type')], say('other paths get 404, as text', 'admin-server.ts')).toEqual([404, 'text/plain; charset=utf-8']);
+        // `new URL()` throws on this target; a throw in the handler would take the whole process down.
+        const odd = await rawExchange(admin.url, 'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
+        expect(odd, say('a target the URL parser refuses is answered (404), not a crash', 'admin-server.ts')).toMatch(/^HTTP\/1\.1 404/);
         expect(await other.text(), say('the 404 says where to look', 'admin-server.ts')).toMatch(/GET \/lb\/status/);
       });
     });

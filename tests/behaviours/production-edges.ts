@@ -42,7 +42,7 @@ interface EdgeOptions {
   onRequest?: (entry: Entry) => void;
 }
 type EdgeBalancer = LoadBalancer & {
-  pool: { backends: readonly { load: { inFlight: number } }[] };
+  pool: { backends: readonly { load: { inFlight: number; costAt(now: number): number | undefined } }[] };
   health: { status(): Status[]; setMaintenance(backend: unknown, on: boolean): void };
   listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
 };
@@ -55,6 +55,10 @@ interface EdgeModule {
   RequestTimeoutError: new (timeoutMs: number) => Error & { code: string; status: number };
   TryTimeoutError: new (timeoutMs: number) => Error & { code: string; status: number };
   failureKind(err: Error): string;
+  Metrics: new (source: { backends(): []; queueLength(): number; retriesInFlight(): number; retriesRefused(): number; tunnelsOpen(): number }) => {
+    observeRequest(sample: { method: string; backend: string; status: number; tries: number; durationMs: number }): void;
+    render(): Promise<{ contentType: string; body: string }>;
+  };
 }
 
 /** A request target and Host as toOriginForm sees them, without a socket. */
@@ -137,18 +141,21 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
           say("the deadline is the client's budget, not evidence against the backend it cut: tell the passive checks nothing", 'retries.ts'),
         ).toEqual([0, 0]);
         await expect.poll(() => onRequest.mock.calls[0]?.[0]?.status).toBe(504);
+        const costs = lb.pool.backends.map((b) => b.load.costAt(performance.now()) ?? 0);
+        expect(costs.every((ms) => ms < 1_000), say(`a try the deadline cut only says "at least this long", like a client that left, not a failure's 1 s penalty (got ${costs.map(Math.round).join(', ')} ms)`, 'retries.ts')).toBe(true);
       });
 
       it('a per-try timeout ends a slow try, and an idempotent request goes on to the next backend while the deadline lasts', async () => {
         const [slow, fine] = await startFakeBackends(2);
         slow.behave({ kind: 'hang' });
-        const { url } = await startBalancer(step, { backends: [slow.url, fine.url], tryTimeoutMs: 120, requestTimeoutMs: 2_000, maxRetries: 0, backendTimeoutMs: 5_000, ...sleepless });
+        const { url } = await startBalancer(step, { backends: [slow.url, fine.url], tryTimeoutMs: 120, requestTimeoutMs: 2_000, maxRetries: 2, backendTimeoutMs: 5_000, ...sleepless });
 
         const started = performance.now();
         const res = await rawRequest(url, { path: '/pertry' });
 
         expect(res.status, say('after the per-try timeout (120 ms here) a GET fails over to the next backend', 'retries.ts')).toBe(200);
         expect(res.headers['x-backend'], say('the second backend answers', 'retries.ts')).toBe('backend-2');
+        expect(slow.requests, say('a try that timed out goes to another backend, not again to the slow one (maxRetries 2 is for connection failures)', 'retries.ts')).toHaveLength(1);
         expect(performance.now() - started, say('the slow try is cut at tryTimeoutMs', 'retries.ts')).toBeLessThan(1_000);
       });
 
@@ -217,6 +224,20 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect([defaults.percent, defaults.minConcurrency, defaults.limit], say("the defaults are Envoy's: 20 % and at least 3", 'retry-budget.ts')).toEqual([20, 3, 10]);
         expect(() => new step.RetryBudget({ percent: 101 }), say('a percentage above 100 is refused', 'retry-budget.ts')).toThrow(/percent/);
         expect(() => new step.RetryBudget({ minConcurrency: 0.5 }), say('minConcurrency must be a whole number', 'retry-budget.ts')).toThrow(/minConcurrency/);
+      });
+
+      it('asks the budget before a failover takes its backend: a refused failover leaves the next backend untouched', async () => {
+        const [first, second] = await startFakeBackends(2);
+        first.behave({ kind: 'reset' });
+        const onRequest = vi.fn<(entry: Entry) => void>();
+        const { lb, url } = await startBalancer(step, { backends: [first.url, second.url], retryBudget: { percent: 0, minConcurrency: 0 }, maxRetries: 0, onRequest, ...sleepless });
+
+        const res = await rawRequest(url, { path: '/failover' });
+
+        expect(res.status, say('with no budget, the reset is answered as it is: 502', 'retries.ts')).toBe(502);
+        expect(second.requests, say('the failover was refused: the second backend gets nothing', 'retries.ts')).toHaveLength(0);
+        await expect.poll(() => onRequest.mock.calls[0]?.[0]).toMatchObject({ backend: first.url, attempts: 1, tries: 1 });
+        expect(lb.pool.backends.map((b) => b.load.inFlight), say('nothing stays counted in flight', 'retries.ts')).toEqual([0, 0]);
       });
 
       it('brakes a retry storm: past the budget a failed try is answered, not retried', async () => {
@@ -289,7 +310,8 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
       it('serves any other upgrade (h2c) as a plain request, without the Upgrade header', async () => {
         const backend = await startWebSocketBackend('ws-1');
-        const { url } = await startBalancer(step, { backends: [backend.url] });
+        const onRequest = vi.fn<(entry: Entry) => void>();
+        const { url } = await startBalancer(step, { backends: [backend.url], onRequest });
 
         const reply = await rawExchange(url, 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n', { halfClose: false });
 
@@ -299,6 +321,54 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const withBody = await rawExchange(url, 'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n', { halfClose: false });
         expect(withBody, say('an upgrade request with a body cannot be forwarded whole (the parser has stopped): 400', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 400/);
         expect(backend.plainRequests, say('a truncated body must never reach a backend', 'load-balancer.ts')).toHaveLength(1);
+        await expect.poll(() => onRequest.mock.calls.map(([entry]) => `${entry.url} ${entry.status}`).sort(), { message: say('both are logged', 'load-balancer.ts') }).toEqual(['/plain 200', '/upload 400']);
+      });
+
+      it('an upgrade pipelined behind a request waits for its answer; a handshake may say Content-Length: 0', async () => {
+        const backend = await startWebSocketBackend('ws-1');
+        const { url } = await startBalancer(step, { backends: [backend.url] });
+        const { port } = new URL(url);
+        const handshake = 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n';
+
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(`GET /first HTTP/1.1\r\nHost: x\r\n\r\n${handshake}`));
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+
+        await expect.poll(() => received, { message: say('both answers, in order: the 200, then the 101 (and the balancer must not crash)', 'load-balancer.ts') }).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1\r\n0\r\n\r\nHTTP\/1\.1 101 Switching Protocols\r\n/);
+        expect(backend.handshakes, say('the handshake reaches the backend once', 'load-balancer.ts')).toHaveLength(1);
+      });
+
+      it('a drain cuts a plain request served on an upgraded connection at its deadline', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'hold' });
+        const { lb, url } = await startBalancer(step, { backends: [backend.url], drainTimeoutMs: 100 });
+        const reply = rawExchange(url, 'GET /h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n', { halfClose: false }).catch(() => '');
+        await expect.poll(() => backend.held).toBe(1);
+
+        const started = performance.now();
+        await lb.close();
+
+        expect(performance.now() - started, say('close() cuts what is left at drainTimeoutMs (100 ms), upgraded connections included: Node no longer sees them', 'server-lifecycle.ts')).toBeLessThan(1_000);
+        await reply;
+      });
+
+      it('relays a refused handshake under the clocks of any answer: a backend that goes silent mid-body is cut at backendTimeoutMs', async () => {
+        const silent = net.createServer((conn) => {
+          conn.on('error', () => {});
+          conn.once('data', () => conn.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\n\r\npartial'));
+        });
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        onTestFinished(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+        const { port } = silent.address() as net.AddressInfo;
+        const { url } = await startBalancer(step, { backends: [`http://127.0.0.1:${port}`], backendTimeoutMs: 200 });
+
+        const started = performance.now();
+        const reply = await rawExchange(url, 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', { halfClose: false });
+
+        expect(reply, say('the refusal is relayed as far as it came', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 403[^]*partial$/);
+        expect(performance.now() - started, say('and cut when the backend stays silent for backendTimeoutMs (200 ms here)', 'websocket-tunnel.ts')).toBeLessThan(1_500);
       });
 
       it('a drain closes open tunnels at its deadline', async () => {
@@ -322,6 +392,8 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
           ['HTTP://shop.example?q=1', 'shop.example', '/?q=1', 'shop.example'],
           ['https://shop.example//a/../b', 'x', '//a/../b', 'shop.example'],
           ['/already/origin?x', 'kept.example', '/already/origin?x', 'kept.example'],
+          ['http://shop.example#top', 'x', '/', 'shop.example'],
+          ['http://shop.example/a?b#c', 'x', '/a?b', 'shop.example'],
         ];
         for (const [url, host, path, newHost] of cases) {
           const inbound = target(url, host);
@@ -421,6 +493,18 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         await held;
         expect(shed.status, say('with the only backend full and no queue, the request is shed', 'dispatcher.ts')).toBe(503);
         expect([during.get(`lb_backend_in_flight{backend="${g}"}`), during.get('lb_shed_requests_total')], say('the gauge shows the request in flight, and the shed request is counted', 'metrics.ts')).toEqual([1, 1]);
+      });
+
+      it('counts a WebSocket tunnel as a request with code 101, but keeps its lifetime out of the latency histogram', async () => {
+        const metrics = new step.Metrics({ backends: () => [], queueLength: () => 0, retriesInFlight: () => 0, retriesRefused: () => 0, tunnelsOpen: () => 1 });
+        metrics.observeRequest({ method: 'GET', backend: 'http://b', status: 101, tries: 1, durationMs: 3_600_000 });
+        metrics.observeRequest({ method: 'GET', backend: 'http://b', status: 200, tries: 3, durationMs: 20 });
+        const page = samples((await metrics.render()).body);
+
+        expect(page.get('lb_requests_total{backend="http://b",method="GET",code="101"}'), say('a tunnel is a request like any other in the count', 'metrics.ts')).toBe(1);
+        expect([page.get('lb_request_duration_seconds_count{backend="http://b"}'), page.get('lb_request_duration_seconds_sum{backend="http://b"}')], say("an hour-long WebSocket is not an hour's latency", 'metrics.ts')).toEqual([1, 0.02]);
+        expect([page.get('lb_retries_total'), page.get('lb_websocket_tunnels')], say('tries after the first are retries; the tunnel gauge reads its source', 'metrics.ts')).toEqual([2, 1]);
+        expect(page.get('lb_request_duration_seconds_bucket{le="0.025",backend="http://b"}'), say('20 ms falls in the 25 ms bucket', 'metrics.ts')).toBe(1);
       });
 
       it('counts retries the budget refused, and answers only GET and HEAD on /lb/metrics', async () => {
