@@ -72,7 +72,7 @@ export interface LoadBalancerOptions {
   random?: () => number;
   /** A monotonic clock in ms for latency samples (default performance.now). Tests pass their own. */
   now?: () => number;
-  /** How long a request may take until its answer begins — queue, every try and every pause included — before it gets 504, in ms; 0 = no limit (default 15000, Envoy's route `timeout`). */
+  /** How long a request may take until its answer begins — queue, every try and every pause included — before it gets 504, in ms; 0 = no limit (default 15000, the default of Envoy's route `timeout`, which also covers the answer's body; ours ends when the answer begins). */
   requestTimeoutMs?: number;
   /** How long one try may take until its answer begins; a slower try fails and, for an idempotent request, may be retried; 0 = no limit (default 0, Envoy's `per_try_timeout`). */
   tryTimeoutMs?: number;
