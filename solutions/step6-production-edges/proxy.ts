@@ -111,7 +111,7 @@ export class Proxy {
         // The client left: nobody will read the answer, so stop the backend's work on it now (nginx
         // logs this as 499). http-proxy only does so for a client that leaves mid-upload.
         // #region exercise(step6, 1): (same task) the client left: destroy this try's request to the backend (this.#outbound), so the backend stops working for nobody
-        if (!error) this.#outbound.get(res)?.destroy();
+        this.#outbound.get(res)?.destroy();
         // #starter
         // #endregion
         settle(error ? { kind: 'failed', error } : { kind: 'client-gone' });

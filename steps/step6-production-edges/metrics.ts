@@ -106,13 +106,15 @@ export class Metrics {
     this.#requests.inc({ backend, method, code: String(status) });
     // A WebSocket's lifetime is not a latency: minutes or hours would swamp the histogram.
     if (status !== 101) this.#duration.observe({ backend }, durationMs / 1000);
+    // Stryker disable next-line EqualityOperator: inc(0) for a single try counts nothing either way
     if (tries > 1) this.#retries.inc(tries - 1);
   }
 
   /** Counts one health change, and an ejection when real requests caused it. */
   observeHealth(event: HealthEvent): void {
     this.#healthChanges.inc({ backend: event.backend, to: event.to });
-    if (event.cause === 'requests' && event.to === 'down') this.#ejections.inc({ backend: event.backend });
+    // Real requests only ever take a backend out (their evidence never brings one back).
+    if (event.cause === 'requests') this.#ejections.inc({ backend: event.backend });
   }
 
   /** Counts one request shed with 503 by the queue. */

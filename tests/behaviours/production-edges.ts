@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { LoadBalancer } from '../../tools/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
+import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
 import { messagesFor } from '../helpers/learner-messages.js';
 import { rawExchange, rawRequest, requestToAbandon } from '../helpers/raw-http.js';
@@ -26,6 +27,7 @@ interface Status {
 }
 interface EdgeOptions {
   backends: readonly string[];
+  connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   tryTimeoutMs?: number;
   retryBudget?: { percent?: number; minConcurrency?: number };
@@ -45,6 +47,8 @@ type EdgeBalancer = LoadBalancer & {
   pool: { backends: readonly { load: { inFlight: number; costAt(now: number): number | undefined } }[] };
   health: { status(): Status[]; setMaintenance(backend: unknown, on: boolean): void };
   listenAdmin(port?: number, host?: string): Promise<{ url: string }>;
+  metrics: { render(): Promise<{ body: string }> };
+  budget: { retries: number; requests: number };
 };
 
 /** The step 6 exports these checks need (described by shape, so later steps fit too). */
@@ -142,7 +146,7 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         ).toEqual([0, 0]);
         await expect.poll(() => onRequest.mock.calls[0]?.[0]?.status).toBe(504);
         const costs = lb.pool.backends.map((b) => b.load.costAt(performance.now()) ?? 0);
-        expect(costs.every((ms) => ms < 1_000), say(`a try the deadline cut only says "at least this long", like a client that left, not a failure's 1 s penalty (got ${costs.map(Math.round).join(', ')} ms)`, 'retries.ts')).toBe(true);
+        expect(costs.every((ms) => ms < 600), say(`a try the deadline cut only says "at least this long", like a client that left, not a failure's 1 s penalty (got ${costs.map(Math.round).join(', ')} ms)`, 'retries.ts')).toBe(true);
       });
 
       it('a per-try timeout ends a slow try, and an idempotent request goes on to the next backend while the deadline lasts', async () => {
@@ -187,6 +191,14 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         await first;
       });
 
+      it('requestTimeoutMs 0 means no deadline', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave(answer({ delayMs: 60 }));
+        const { url } = await startBalancer(step, { backends: [backend.url], requestTimeoutMs: 0 });
+
+        expect((await rawRequest(url, { path: '/no-deadline' })).status, say('0 turns the deadline off; it is not a deadline of 0 ms', 'load-balancer.ts')).toBe(200);
+      });
+
       it('an answer that has begun is not cut by the deadline', async () => {
         const backend = await startFakeBackend('backend-1');
         backend.behave(answer({ body: 'slow but steady', bodyDelayMs: 250 }));
@@ -200,6 +212,9 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
       it('refuses deadlines a timer cannot hold', () => {
         expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], requestTimeoutMs: 2 ** 31 }), say('requestTimeoutMs above 2³¹ − 1 ms must be refused', 'load-balancer.ts')).toThrow(/requestTimeoutMs/);
         expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], tryTimeoutMs: -1 }), say('a negative tryTimeoutMs must be refused', 'load-balancer.ts')).toThrow(/tryTimeoutMs/);
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], requestTimeoutMs: 1.5 }), say('a fractional requestTimeoutMs must be refused, by name', 'load-balancer.ts')).toThrow(/requestTimeoutMs/);
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], tryTimeoutMs: 2 ** 31 }), say('tryTimeoutMs above 2³¹ − 1 ms must be refused, by name', 'load-balancer.ts')).toThrow(/tryTimeoutMs/);
+        expect(() => step.createLoadBalancer({ backends: ['http://127.0.0.1:1'], requestTimeoutMs: 2 ** 31 - 1, tryTimeoutMs: 0 }), say('2³¹ − 1 ms is the largest a timer holds, and is accepted', 'load-balancer.ts')).not.toThrow();
         expect(new step.TryTimeoutError(5), say('TryTimeoutError answers 504 with code TRY_TIMEOUT', 'errors.ts')).toMatchObject({ code: 'TRY_TIMEOUT', status: 504 });
         expect(new step.RequestTimeoutError(5), say('RequestTimeoutError answers 504 with code REQUEST_TIMEOUT', 'errors.ts')).toMatchObject({ code: 'REQUEST_TIMEOUT', status: 504 });
         expect(step.failureKind(new step.TryTimeoutError(5)), say('a try that timed out may have reached the backend: the same kind as a reset', 'retry-policy.ts')).toBe('reset');
@@ -222,8 +237,9 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const defaults = new step.RetryBudget();
         defaults.requests = 50;
         expect([defaults.percent, defaults.minConcurrency, defaults.limit], say("the defaults are Envoy's: 20 % and at least 3", 'retry-budget.ts')).toEqual([20, 3, 10]);
-        expect(() => new step.RetryBudget({ percent: 101 }), say('a percentage above 100 is refused', 'retry-budget.ts')).toThrow(/percent/);
-        expect(() => new step.RetryBudget({ minConcurrency: 0.5 }), say('minConcurrency must be a whole number', 'retry-budget.ts')).toThrow(/minConcurrency/);
+        for (const percent of [101, -1, Number.NaN]) expect(() => new step.RetryBudget({ percent }), say(`percent ${percent} is refused: 0 to 100`, 'retry-budget.ts')).toThrow(/percent/);
+        for (const minConcurrency of [0.5, -1]) expect(() => new step.RetryBudget({ minConcurrency }), say(`minConcurrency ${minConcurrency} is refused: a whole number ≥ 0`, 'retry-budget.ts')).toThrow(/minConcurrency/);
+        expect(new step.RetryBudget({ percent: 100, minConcurrency: 0 }).percent, say('100 % and 0 are the limits, both allowed', 'retry-budget.ts')).toBe(100);
       });
 
       it('asks the budget before a failover takes its backend: a refused failover leaves the next backend untouched', async () => {
@@ -238,6 +254,19 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(second.requests, say('the failover was refused: the second backend gets nothing', 'retries.ts')).toHaveLength(0);
         await expect.poll(() => onRequest.mock.calls[0]?.[0]).toMatchObject({ backend: first.url, attempts: 1, tries: 1 });
         expect(lb.pool.backends.map((b) => b.load.inFlight), say('nothing stays counted in flight', 'retries.ts')).toEqual([0, 0]);
+      });
+
+      it('gives every place in the budget back: after a same-backend retry, a failover, and a failover with no backend left', async () => {
+        const [flaky, steady, away] = await startFakeBackends(3);
+        flaky.behave({ kind: 'reset' });
+        const { lb, url } = await startBalancer(step, { backends: [flaky.url, steady.url, away.url], maxRetries: 1, passiveHealth: { maxFails: 5 }, ...sleepless });
+        lb.health.setMaintenance((lb.pool.backends as unknown[])[2], true);
+
+        expect((await rawRequest(url, { path: '/retried' })).status, say('a reset GET is retried, then failed over', 'retries.ts')).toBe(200);
+        expect(lb.budget, say('the retry and the failover each gave their place back', 'retries.ts')).toMatchObject({ retries: 0, requests: 0 });
+        steady.behave({ kind: 'reset' });
+        expect((await rawRequest(url, { path: '/nowhere' })).status, say('when no backend is left to fail over to, 503', 'retries.ts')).toBe(503);
+        expect(lb.budget, say('a failover that found no backend gives its place back too', 'retries.ts')).toMatchObject({ retries: 0, requests: 0 });
       });
 
       it('brakes a retry storm: past the budget a failed try is answered, not retried', async () => {
@@ -263,19 +292,22 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const onRequest = vi.fn<(entry: Entry) => void>();
         const { lb, url } = await startBalancer(step, { backends: [backend.url], onRequest });
 
-        const socket = await openWebSocket(url, '/chat?room=1');
+        const socket = await openWebSocket(url, '/chat?room=1', { 'x-forwarded-for': '203.0.113.7' });
         socket.send('hello');
         expect(await nextMessage(socket).catch((err: Error) => err.message), say('a text message should come back through the tunnel', 'websocket-tunnel.ts')).toBe('hello');
         socket.send(Buffer.from([0, 1, 2, 255]));
         expect(await nextMessage(socket).catch((err: Error) => err.message), say('a binary message should come back byte for byte', 'websocket-tunnel.ts')).toEqual(Buffer.from([0, 1, 2, 255]));
         expect(backend.handshakes[0].url, say('the handshake reaches the backend with its path', 'websocket-tunnel.ts')).toBe('/chat?room=1');
-        expect(backend.handshakes[0].headers['x-forwarded-for'], say('the handshake carries X-Forwarded-For like any request', 'websocket-tunnel.ts')).toBe('127.0.0.1');
+        const seen = backend.handshakes[0].headers;
+        expect([seen['x-forwarded-for'], seen['x-forwarded-proto'], seen['x-forwarded-host']], say('the handshake carries X-Forwarded-* like any request', 'websocket-tunnel.ts')).toEqual(['203.0.113.7, 127.0.0.1', 'http', new URL(url).host]);
         expect(lb.pool.backends[0].load.inFlight, say('an open tunnel counts in flight on its backend', 'load-balancer.ts')).toBe(1);
+        expect(samples((await lb.metrics.render()).body).get('lb_websocket_tunnels'), say('the tunnel gauge counts the open tunnel', 'load-balancer.ts')).toBe(1);
 
         socket.close(1000, 'bye');
         await expect.poll(() => backend.sockets[0]?.readyState, { message: say('a close from the client reaches the backend', 'websocket-tunnel.ts') }).toBe(3);
         await expect.poll(() => lb.pool.backends[0].load.inFlight, { message: say('a closed tunnel no longer counts in flight', 'load-balancer.ts') }).toBe(0);
-        await expect.poll(() => onRequest.mock.calls[0]?.[0]?.status, { message: say('the tunnel is logged once it closes, with status 101', 'load-balancer.ts') }).toBe(101);
+        await expect.poll(() => onRequest.mock.calls[0]?.[0], { message: say('the tunnel is logged once it closes, with status 101 and one try', 'load-balancer.ts') }).toMatchObject({ status: 101, tries: 1 });
+        expect(samples((await lb.metrics.render()).body).get('lb_websocket_tunnels'), say('and the gauge is back to 0', 'load-balancer.ts')).toBe(0);
       });
 
       it('a close from the backend, and a backend that dies mid-stream, reach the client', async () => {
@@ -316,12 +348,16 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const reply = await rawExchange(url, 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n', { halfClose: false });
 
         expect(reply, say('an upgrade we do not tunnel is answered as a plain request', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1/);
+        expect(reply, say('and its connection closes after the answer: Node has handed it over, no parser reads a next request', 'load-balancer.ts')).toMatch(/\r\nconnection: close\r\n/i);
         expect(backend.plainRequests[0]?.headers.upgrade, say('Upgrade: h2c must not reach the backend (h2c smuggling)', 'load-balancer.ts')).toBeUndefined();
 
         const withBody = await rawExchange(url, 'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n', { halfClose: false });
         expect(withBody, say('an upgrade request with a body cannot be forwarded whole (the parser has stopped): 400', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 400/);
+        const chunked = await rawExchange(url, 'POST /chunked HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\r\n\r\n', { halfClose: false });
+        const trailing = await rawExchange(url, 'GET /trailing HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n', { halfClose: false });
+        expect([chunked.slice(0, 12), trailing.slice(0, 12)], say('a chunked body, or bytes after the headers, are refused the same way', 'load-balancer.ts')).toEqual(['HTTP/1.1 400', 'HTTP/1.1 400']);
         expect(backend.plainRequests, say('a truncated body must never reach a backend', 'load-balancer.ts')).toHaveLength(1);
-        await expect.poll(() => onRequest.mock.calls.map(([entry]) => `${entry.url} ${entry.status}`).sort(), { message: say('both are logged', 'load-balancer.ts') }).toEqual(['/plain 200', '/upload 400']);
+        await expect.poll(() => onRequest.mock.calls.map(([entry]) => `${entry.url} ${entry.status}`).sort(), { message: say('every one is logged', 'load-balancer.ts') }).toEqual(['/chunked 400', '/plain 200', '/trailing 400', '/upload 400']);
       });
 
       it('an upgrade pipelined behind a request waits for its answer; a handshake may say Content-Length: 0', async () => {
@@ -371,6 +407,121 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(performance.now() - started, say('and cut when the backend stays silent for backendTimeoutMs (200 ms here)', 'websocket-tunnel.ts')).toBeLessThan(1_500);
       });
 
+      it('a handshake fails over past a refused and a never-accepting backend, and each is blamed; maxAttempts bounds it', async () => {
+        const [stopped, working] = [await startWebSocketBackend('ws-1'), await startWebSocketBackend('ws-2')];
+        const refused = await startFakeBackend('backend-1');
+        await refused.stop();
+        const hole = await startBlackHole();
+        const onRequest = vi.fn<(entry: Entry) => void>();
+        // Round robin over the untried: refused first (ticket 0), then the second of [working, hole] (ticket 1), then working.
+        const { lb, url } = await startBalancer(step, { backends: [refused.url, working.url, hole.url], connectTimeoutMs: 100, passiveHealth: { maxFails: 1 }, onRequest });
+
+        const socket = await openWebSocket(url);
+        socket.close();
+        expect(working.handshakes, say('a handshake is a GET: when a backend refuses or never accepts, it goes to the next', 'load-balancer.ts')).toHaveLength(1);
+        await expect.poll(() => onRequest.mock.calls[0]?.[0], { message: say('three tries on three backends', 'load-balancer.ts') }).toMatchObject({ status: 101, attempts: 3, tries: 3 });
+        expect(lb.health.status().map((s) => s.available), say('the two that failed the handshake are told to the passive checks', 'load-balancer.ts')).toEqual([false, true, false]);
+        void stopped;
+
+        const strict = await startBalancer(step, { backends: [refused.url, working.url], maxAttempts: 1 });
+        const error = await openWebSocket(strict.url).then(() => 'opened', (err: Error) => err.message);
+        expect(error, say('maxAttempts 1: no failover, the client gets 502', 'load-balancer.ts')).toMatch(/502/);
+      });
+
+      it('a handshake the backend never answers gets 504 at backendTimeoutMs, or at the deadline (not blamed); a client leaving it closes the backend connection', async () => {
+        let accepted = 0;
+        const conns = new Set<net.Socket>();
+        const silent = net.createServer((conn) => {
+          accepted += 1;
+          conns.add(conn);
+          conn.resume(); // read and drop: a socket nobody reads never notices the other side closing
+          conn.on('close', () => conns.delete(conn));
+          conn.on('error', () => {});
+        });
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        onTestFinished(() => new Promise<void>((resolve) => {
+          for (const conn of conns) conn.destroy();
+          silent.close(() => resolve());
+        }));
+        const backendUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+
+        const slow = await startBalancer(step, { backends: [backendUrl], backendTimeoutMs: 150, requestTimeoutMs: 5_000 });
+        expect(await openWebSocket(slow.url).then(() => 'opened', (err: Error) => err.message), say('a silent backend: 504 after backendTimeoutMs, and no failover (it may have seen the request)', 'websocket-tunnel.ts')).toMatch(/504/);
+        const late = await startBalancer(step, { backends: [backendUrl], backendTimeoutMs: 5_000, requestTimeoutMs: 150, passiveHealth: { maxFails: 1 } });
+        const started = performance.now();
+        expect(await openWebSocket(late.url).then(() => 'opened', (err: Error) => err.message), say('the deadline covers the handshake: 504', 'load-balancer.ts')).toMatch(/504/);
+        expect(performance.now() - started, say('at the deadline (150 ms)', 'load-balancer.ts')).toBeLessThan(1_000);
+        expect(late.lb.health.status()[0].consecutiveFails + late.lb.health.status()[0].ejections, say('the deadline blames nobody', 'load-balancer.ts')).toBe(0);
+
+        const waiting = await startBalancer(step, { backends: [backendUrl], backendTimeoutMs: 5_000 });
+        const { port } = new URL(waiting.url);
+        const before = accepted;
+        const client = net.connect(Number(port), '127.0.0.1', () => client.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        client.on('error', () => {});
+        await expect.poll(() => accepted).toBe(before + 1);
+        client.resetAndDestroy();
+        await expect.poll(() => conns.size, { message: say('a client that leaves during the handshake takes the backend connection with it', 'websocket-tunnel.ts') }).toBe(0);
+      });
+
+      it('passes bytes that ride with either handshake, and refuses a backend that switches to something else', async () => {
+        const raw = net.createServer((conn) => {
+          conn.on('error', () => {});
+          let seen = '';
+          conn.on('data', function onData(chunk: Buffer) {
+            seen += chunk.toString('latin1');
+            const end = seen.indexOf('\r\n\r\n');
+            if (end === -1) return;
+            conn.off('data', onData);
+            const protocol = /\/wrong/.test(seen) ? 'h2c' : 'websocket';
+            conn.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${protocol}\r\nConnection: Upgrade\r\nX-Kept: yes\r\nKeep-Alive: timeout=5\r\n\r\nHELLO`);
+            const early = seen.slice(end + 4);
+            if (early) conn.write(`[${early}]`);
+            conn.on('data', (more: Buffer) => conn.write(`[${more.toString('latin1')}]`));
+          });
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+        onTestFinished(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+        const { url } = await startBalancer(step, { backends: [`http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`] });
+        const handshake = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+
+        const { port } = new URL(url);
+        const client = net.connect(Number(port), '127.0.0.1', () => client.write(`${handshake('/chat')}EARLY`));
+        client.on('error', () => {});
+        onTestFinished(() => void client.destroy());
+        let received = '';
+        client.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        await expect.poll(() => received, { message: say('the 101 (hop-by-hop headers re-made, the backend\'s own kept), the bytes the backend sent with it, and the bytes the client sent with its handshake', 'websocket-tunnel.ts') }).toMatch(
+          /^HTTP\/1\.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nX-Kept: yes\r\n\r\nHELLO\[EARLY\]$/,
+        );
+        client.write('LATER');
+        await expect.poll(() => received.endsWith('[LATER]'), { message: say('and everything after, both ways', 'websocket-tunnel.ts') }).toBe(true);
+
+        const wrong = await rawExchange(url, handshake('/wrong'), { halfClose: false });
+        expect(wrong, say('a backend that switches to another protocol than websocket: 502, and the connection is not spliced', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 502/);
+      });
+
+      it('refuses a WebSocket handshake with a body (400); during a drain, a handshake behind an answer is not tunnelled', async () => {
+        const backend = await startWebSocketBackend('ws-1');
+        const { url } = await startBalancer(step, { backends: [backend.url] });
+        const handshake = 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+        for (const framing of ['Content-Length: 5\r\n\r\nhello', 'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n']) {
+          expect((await rawExchange(url, `${handshake}${framing}`, { halfClose: false })).slice(0, 12), say('a handshake has no body: 400', 'load-balancer.ts')).toBe('HTTP/1.1 400');
+        }
+
+        const plain = await startFakeBackend('backend-1');
+        plain.behave({ kind: 'hold' });
+        const draining = await startBalancer(step, { backends: [plain.url, backend.url], drainTimeoutMs: 2_000 });
+        // A GET that waits, and behind it on the same connection a handshake, which waits for the GET's answer.
+        const reply = rawExchange(draining.url, `GET /held HTTP/1.1\r\nHost: x\r\n\r\n${handshake}\r\n`, { halfClose: false });
+        await expect.poll(() => plain.held).toBe(1);
+        const closing = draining.lb.close();
+        plain.release();
+
+        expect(await reply, say('during a drain the answer in flight says Connection: close, and the connection ends with it', 'server-lifecycle.ts')).toMatch(/^HTTP\/1\.1 200[^]*connection: close[^]*hello from backend-1 \(\/held\)\r\n0\r\n\r\n$/i);
+        expect(backend.handshakes, say('so a handshake pipelined behind it opens no tunnel', 'load-balancer.ts')).toHaveLength(0);
+        await closing;
+      });
+
       it('a drain closes open tunnels at its deadline', async () => {
         const backend = await startWebSocketBackend('ws-1');
         const { lb, url } = await startBalancer(step, { backends: [backend.url], drainTimeoutMs: 100 });
@@ -381,6 +532,36 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
         expect(performance.now() - started, say('close() cuts a tunnel at drainTimeoutMs (100 ms here), not when the tunnel ends by itself', 'server-lifecycle.ts')).toBeLessThan(1_000);
         expect(await closed(socket), say('the client sees the tunnel close', 'server-lifecycle.ts')).toBe(1006);
+
+        const again = await lb.listen(0, '127.0.0.1');
+        const reopened = await openWebSocket(again.url);
+        reopened.send('again');
+        expect(await nextMessage(reopened).catch((err: Error) => err.message), say('after close() and listen() again, tunnels work again (the drain is over)', 'server-lifecycle.ts')).toBe('again');
+      });
+
+      it('a tunnel that opens after the drain deadline is cut at once', async () => {
+        const conns = new Set<net.Socket>();
+        const late = net.createServer((conn) => {
+          conns.add(conn);
+          conn.on('close', () => conns.delete(conn));
+          conn.on('error', () => {});
+          conn.once('data', () => setTimeout(() => conn.writable && conn.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), 300));
+          conn.resume();
+        });
+        await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve));
+        onTestFinished(() => new Promise<void>((resolve) => {
+          for (const conn of conns) conn.destroy();
+          late.close(() => resolve());
+        }));
+        const { lb, url } = await startBalancer(step, { backends: [`http://127.0.0.1:${(late.address() as net.AddressInfo).port}`], drainTimeoutMs: 100 });
+        const reply = rawExchange(url, 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', { halfClose: false, timeoutMs: 3_000 });
+        await expect.poll(() => conns.size).toBe(1);
+
+        const started = performance.now();
+        await lb.close();
+
+        expect(performance.now() - started, say('a handshake still waiting at the deadline is cut with the rest: close() must not wait for it', 'server-lifecycle.ts')).toBeLessThan(1_000);
+        expect(await reply, say('the client connection closes', 'server-lifecycle.ts')).not.toMatch(/^HTTP\/1\.1 101/);
       });
     });
 
@@ -403,10 +584,13 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const star = target('*', 'x', 'OPTIONS');
         step.toOriginForm(star);
         expect(star.url, say('OPTIONS * passes unchanged', 'origin-form.ts')).toBe('*');
+        const options = target('http://shop.example/x', 'y', 'OPTIONS');
+        step.toOriginForm(options);
+        expect(options.url, say('an OPTIONS with an absolute target is rewritten like any other', 'origin-form.ts')).toBe('/x');
       });
 
       it('refuses targets it cannot rewrite safely', () => {
-        for (const url of ['http://user:secret@shop.example/', 'http:///nohost', 'ftp://shop.example/', 'shop.example/x', '*']) {
+        for (const url of ['http://user:secret@shop.example/', 'http:///nohost', 'ftp://shop.example/', 'shop.example/x', '*', 'xhttp://shop.example/']) {
           expect(() => step.toOriginForm(target(url, 'x')), say(`${url} must be refused with 400`, 'origin-form.ts')).toThrow(expect.objectContaining({ status: 400 }));
         }
       });
@@ -481,7 +665,8 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(page.get('lb_retries_total'), say('lb_retries_total counts the failover after the reset', 'metrics.ts')).toBe(1);
         expect(page.get(`lb_ejections_total{backend="${b}"}`), say('lb_ejections_total counts the ejection of the resetting backend', 'metrics.ts')).toBe(1);
         expect([page.get(`lb_backend_up{backend="${g}"}`), page.get(`lb_backend_up{backend="${b}"}`)], say('lb_backend_up is 1 for a backend that takes traffic', 'metrics.ts')).toEqual([1, 0]);
-        expect(page.get(`lb_backend_health_state{backend="${b}",state="down"}`), say('lb_backend_health_state marks the current state', 'metrics.ts')).toBe(1);
+        expect([page.get(`lb_backend_health_state{backend="${b}",state="down"}`), page.get(`lb_backend_health_state{backend="${b}",state="up"}`)], say('lb_backend_health_state marks the current state with 1, the others with 0', 'metrics.ts')).toEqual([1, 0]);
+        expect(page.get(`lb_health_transitions_total{backend="${b}",to="down"}`), say('lb_health_transitions_total counts the move to down', 'metrics.ts')).toBe(1);
         expect([page.get(`lb_backend_in_flight{backend="${g}"}`), page.get('lb_queue_length'), page.get('lb_shed_requests_total')], say('in flight and queue gauges, and no request shed yet', 'metrics.ts')).toEqual([0, 0, 0]);
 
         good.behave({ kind: 'hold' });
@@ -516,6 +701,10 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
         const page = samples((await rawRequest(admin.url, { path: '/lb/metrics' })).body.toString());
         expect([page.get('lb_retry_budget_exhausted_total'), page.get('lb_retries_in_flight')], say('a retry refused by the budget is counted', 'metrics.ts')).toEqual([1, 0]);
+        expect(page.get('lb_shed_requests_total'), say('a 502 is not a shed request', 'load-balancer.ts')).toBe(0);
+        await client.get('/').expect(502);
+        const later = samples((await rawRequest(admin.url, { path: '/lb/metrics' })).body.toString());
+        expect(later.get('lb_retry_budget_exhausted_total'), say('the counter keeps counting from one scrape to the next', 'metrics.ts')).toBe(2);
         expect((await rawRequest(admin.url, { path: '/lb/metrics', method: 'HEAD' })).status, say('HEAD /lb/metrics works too', 'admin-server.ts')).toBe(200);
         expect((await rawRequest(admin.url, { path: '/lb/metrics', method: 'POST' })).status, say('other methods get 405', 'admin-server.ts')).toBe(405);
       });

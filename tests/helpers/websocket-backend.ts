@@ -62,8 +62,8 @@ export async function startWebSocketBackend(name: string): Promise<WebSocketBack
 }
 
 /** Opens a WebSocket to `url` (http:// becomes ws://) and resolves once it is open; closed after the test. */
-export async function openWebSocket(url: string, path = '/chat'): Promise<WebSocket> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`);
+export async function openWebSocket(url: string, path = '/chat', headers: Record<string, string> = {}): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, { headers });
   onTestFinished(() => socket.terminate());
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

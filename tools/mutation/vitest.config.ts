@@ -14,7 +14,7 @@ export default defineConfig({
   root,
   resolve: { alias: { '@impl': `${root}solutions` } },
   test: {
-    include: [`tests/${step}.test.ts`, `tests/${step}.earlier.test.ts`],
+    include: [`tests/${step}.test.ts`, `tests/${step}.earlier*.test.ts`],
     provide: { implRoot: `${root}solutions` },
     testTimeout: 5_000,
     hookTimeout: 5_000,
