@@ -215,7 +215,12 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
       // truncated one framed as complete. Refuse any declared body; without one the request is complete.
       inbound.push(null);
       const declared = inbound.headers['transfer-encoding'] !== undefined || Number(inbound.headers['content-length'] ?? 0) > 0;
-      if (head.length === 0 && !declared) return void traffic.server.emit('request', inbound, res);
+      if (head.length === 0 && !declared) {
+        // No parser reads this connection any more: read and drop what follows (nothing may follow a
+        // request that ends its connection), so that a client's FIN is noticed as its leaving.
+        socket.on('data', () => {}).once('end', () => socket.destroy());
+        return void traffic.server.emit('request', inbound, res);
+      }
       logWhenDone(new RequestContext(inbound, res), done);
       // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 400
       return sendError(res, new BadRequestError('an upgrade request with a body'));

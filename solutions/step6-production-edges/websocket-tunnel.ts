@@ -58,16 +58,20 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       clearTimeout(answerTimer);
       stopListening();
       // Stryker disable next-line StringLiteral,MethodExpression: after a settled handshake destroying the request changes nothing (an open tunnel's socket is no longer the request's)
-      client.off('close', gone);
+      client.off('close', gone).off('end', gone).off('data', keep);
       resolve(outcome);
     };
     const connectTimer = setTimeout(() => outbound.destroy(new ConnectTimeoutError(timeouts.connectTimeoutMs)), timeouts.connectTimeoutMs);
     outbound.once('socket', (socket: Socket) => socket.once('connect', () => clearTimeout(connectTimer)));
     const answerTimer = setTimeout(() => outbound.destroy(new BackendTimeoutError(timeouts.backendTimeoutMs)), timeouts.backendTimeoutMs);
     const stopListening = deadline.listen((reason) => outbound.destroy(reason));
-    // The client gave up during the handshake: the backend's connection goes too.
+    // The client gave up during the handshake: the backend's connection goes too. Node has stopped
+    // reading this connection, and a connection nobody reads never notices a FIN: read it, keeping
+    // what the client sends early for the tunnel, and take an end (FIN) as leaving, as for any request.
     const gone = () => outbound.destroy();
-    client.once('close', gone);
+    const early: Buffer[] = [];
+    const keep = (chunk: Buffer) => early.push(chunk);
+    client.on('data', keep).once('end', gone).once('close', gone);
 
     outbound.on('error', (error) => settle({ kind: 'failed', error }));
     outbound.on('upgrade', (backendRes: http.IncomingMessage, upstream: Duplex, upstreamHead: Buffer) => {
@@ -79,6 +83,7 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       client.write(switchingProtocols(backendRes));
       if (upstreamHead.length > 0) client.write(upstreamHead);
       if (head.length > 0) upstream.write(head);
+      for (const chunk of early) upstream.write(chunk);
       settle({ kind: 'open', closed: splice(client, upstream) });
     });
     outbound.on('response', (backendRes) => {
@@ -92,6 +97,9 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       backendRes.socket.setTimeout(timeouts.backendTimeoutMs, () => backendRes.destroy(new BackendTimeoutError(timeouts.backendTimeoutMs)));
       watchDownload(res, backendRes, timeouts.clientTimeoutMs, () => backendRes.destroy());
       res.once('close', () => outbound.destroy());
+      // Anything more the client sends is not ours to read (the connection closes after this answer),
+      // but its end is: a client that leaves mid-answer ends the relay.
+      client.on('data', () => {}).once('end', () => res.destroy());
       settle({ kind: 'refused', status: backendRes.statusCode ?? 502 });
     });
     outbound.end();

@@ -197,6 +197,11 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const { url } = await startBalancer(step, { backends: [backend.url], requestTimeoutMs: 0 });
 
         expect((await rawRequest(url, { path: '/no-deadline' })).status, say('0 turns the deadline off; it is not a deadline of 0 ms', 'load-balancer.ts')).toBe(200);
+        const sockets = await startWebSocketBackend('ws-1');
+        const tunnelled = await startBalancer(step, { backends: [sockets.url], requestTimeoutMs: 0 });
+        const socket = await openWebSocket(tunnelled.url);
+        socket.send('still here');
+        expect(await nextMessage(socket).catch((err: Error) => err.message), say('nor for a WebSocket handshake', 'load-balancer.ts')).toBe('still here');
       });
 
       it('an answer that has begun is not cut by the deadline', async () => {
@@ -254,6 +259,7 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(second.requests, say('the failover was refused: the second backend gets nothing', 'retries.ts')).toHaveLength(0);
         await expect.poll(() => onRequest.mock.calls[0]?.[0]).toMatchObject({ backend: first.url, attempts: 1, tries: 1 });
         expect(lb.pool.backends.map((b) => b.load.inFlight), say('nothing stays counted in flight', 'retries.ts')).toEqual([0, 0]);
+        expect(lb.pool.backends[0].load.costAt(performance.now()) ?? 0, say("a reset is a failure, with its 1 s penalty in the latency estimate (only a deadline's cut is not)", 'retries.ts')).toBeGreaterThan(900);
       });
 
       it('gives every place in the budget back: after a same-backend retry, a failover, and a failover with no backend left', async () => {
@@ -350,14 +356,17 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(reply, say('an upgrade we do not tunnel is answered as a plain request', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1/);
         expect(reply, say('and its connection closes after the answer: Node has handed it over, no parser reads a next request', 'load-balancer.ts')).toMatch(/\r\nconnection: close\r\n/i);
         expect(backend.plainRequests[0]?.headers.upgrade, say('Upgrade: h2c must not reach the backend (h2c smuggling)', 'load-balancer.ts')).toBeUndefined();
+        const post = await rawExchange(url, 'POST /not-a-handshake HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n', { halfClose: false });
+        expect(post, say('a WebSocket handshake is a GET (RFC 6455 §4.1): a POST asking for one is a plain request', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1/);
+        expect(backend.handshakes, say('and no handshake reaches the backend', 'websocket-tunnel.ts')).toHaveLength(0);
 
         const withBody = await rawExchange(url, 'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n', { halfClose: false });
         expect(withBody, say('an upgrade request with a body cannot be forwarded whole (the parser has stopped): 400', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 400/);
         const chunked = await rawExchange(url, 'POST /chunked HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\r\n\r\n', { halfClose: false });
         const trailing = await rawExchange(url, 'GET /trailing HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n', { halfClose: false });
         expect([chunked.slice(0, 12), trailing.slice(0, 12)], say('a chunked body, or bytes after the headers, are refused the same way', 'load-balancer.ts')).toEqual(['HTTP/1.1 400', 'HTTP/1.1 400']);
-        expect(backend.plainRequests, say('a truncated body must never reach a backend', 'load-balancer.ts')).toHaveLength(1);
-        await expect.poll(() => onRequest.mock.calls.map(([entry]) => `${entry.url} ${entry.status}`).sort(), { message: say('every one is logged', 'load-balancer.ts') }).toEqual(['/chunked 400', '/plain 200', '/trailing 400', '/upload 400']);
+        expect(backend.plainRequests.map((r) => r.url), say('a truncated body must never reach a backend', 'load-balancer.ts')).toEqual(['/plain', '/not-a-handshake']);
+        await expect.poll(() => onRequest.mock.calls.map(([entry]) => `${entry.url} ${entry.status}`).sort(), { message: say('every one is logged', 'load-balancer.ts') }).toEqual(['/chunked 400', '/not-a-handshake 200', '/plain 200', '/trailing 400', '/upload 400']);
       });
 
       it('an upgrade pipelined behind a request waits for its answer; a handshake may say Content-Length: 0', async () => {
@@ -374,6 +383,22 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
         await expect.poll(() => received, { message: say('both answers, in order: the 200, then the 101 (and the balancer must not crash)', 'load-balancer.ts') }).toMatch(/^HTTP\/1\.1 200[^]*plain hello from ws-1\r\n0\r\n\r\nHTTP\/1\.1 101 Switching Protocols\r\n/);
         expect(backend.handshakes, say('the handshake reaches the backend once', 'load-balancer.ts')).toHaveLength(1);
+      });
+
+      it('a client that half-closes a plain request on an upgraded connection has left: the backend request is aborted', async () => {
+        const backend = await startFakeBackend('backend-1');
+        backend.behave({ kind: 'hold' });
+        const onRequest = vi.fn<(entry: Entry) => void>();
+        const { url } = await startBalancer(step, { backends: [backend.url], onRequest });
+        const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => socket.write('GET /h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n'));
+        socket.on('error', () => {});
+        onTestFinished(() => void socket.destroy());
+        await expect.poll(() => backend.held).toBe(1);
+
+        socket.end();
+
+        await expect.poll(() => backend.openConnections, { message: say('Node no longer reads an upgraded connection: read it, so that a FIN is noticed and the backend request aborted', 'load-balancer.ts') }).toBe(0);
+        await expect.poll(() => onRequest.mock.calls[0]?.[0]?.status).toBe(499);
       });
 
       it('a drain cuts a plain request served on an upgraded connection at its deadline', async () => {
@@ -403,8 +428,23 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         const started = performance.now();
         const reply = await rawExchange(url, 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', { halfClose: false });
 
-        expect(reply, say('the refusal is relayed as far as it came', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 403[^]*partial$/);
+        expect(reply, say('the refusal is relayed as far as it came, and says the connection closes after it', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 403[^]*connection: close[^]*partial$/i);
         expect(performance.now() - started, say('and cut when the backend stays silent for backendTimeoutMs (200 ms here)', 'websocket-tunnel.ts')).toBeLessThan(1_500);
+
+        let open = 0;
+        silent.on('connection', (conn) => {
+          open += 1;
+          conn.resume();
+          conn.on('close', () => (open -= 1));
+        });
+        const patient = await startBalancer(step, { backends: [`http://127.0.0.1:${port}`], backendTimeoutMs: 5_000 });
+        const client = net.connect(Number(new URL(patient.url).port), '127.0.0.1', () => client.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        client.on('error', () => {});
+        let got = '';
+        client.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+        await expect.poll(() => got).toMatch(/partial$/);
+        client.destroy();
+        await expect.poll(() => open, { message: say('a client that leaves mid-refusal takes the backend connection with it', 'websocket-tunnel.ts') }).toBe(0);
       });
 
       it('a handshake fails over past a refused and a never-accepting backend, and each is blamed; maxAttempts bounds it', async () => {
@@ -453,7 +493,7 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         expect(performance.now() - started, say('at the deadline (150 ms)', 'load-balancer.ts')).toBeLessThan(1_000);
         expect(late.lb.health.status()[0].consecutiveFails + late.lb.health.status()[0].ejections, say('the deadline blames nobody', 'load-balancer.ts')).toBe(0);
 
-        const waiting = await startBalancer(step, { backends: [backendUrl], backendTimeoutMs: 5_000 });
+        const waiting = await startBalancer(step, { backends: [backendUrl], backendTimeoutMs: 5_000, passiveHealth: { maxFails: 1 } });
         const { port } = new URL(waiting.url);
         const before = accepted;
         const client = net.connect(Number(port), '127.0.0.1', () => client.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
@@ -461,6 +501,14 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         await expect.poll(() => accepted).toBe(before + 1);
         client.resetAndDestroy();
         await expect.poll(() => conns.size, { message: say('a client that leaves during the handshake takes the backend connection with it', 'websocket-tunnel.ts') }).toBe(0);
+        expect(waiting.lb.health.status()[0], say('and the backend is not blamed for it', 'load-balancer.ts')).toMatchObject({ consecutiveFails: 0, ejections: 0 });
+        // The same with a FIN instead of a reset: Node no longer reads an upgraded connection, the tunnel must.
+        const polite = net.connect(Number(port), '127.0.0.1', () => polite.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        polite.on('error', () => {});
+        onTestFinished(() => void polite.destroy());
+        await expect.poll(() => accepted).toBe(before + 2);
+        polite.end();
+        await expect.poll(() => conns.size, { message: say('a client that half-closes during the handshake has left too (FIN): the backend connection goes', 'websocket-tunnel.ts') }).toBe(0);
       });
 
       it('passes bytes that ride with either handshake, and refuses a backend that switches to something else', async () => {
@@ -495,6 +543,13 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         );
         client.write('LATER');
         await expect.poll(() => received.endsWith('[LATER]'), { message: say('and everything after, both ways', 'websocket-tunnel.ts') }).toBe(true);
+
+        const old = net.connect(Number(port), '127.0.0.1', () => old.write('GET /old HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+        old.on('error', () => {});
+        onTestFinished(() => void old.destroy());
+        let oldReply = '';
+        old.on('data', (chunk: Buffer) => (oldReply += chunk.toString('latin1')));
+        await expect.poll(() => oldReply, { message: say('a handshake without Host (HTTP/1.0) is tunnelled too, with no X-Forwarded-Host', 'websocket-tunnel.ts') }).toMatch(/^HTTP\/1\.1 101/);
 
         const wrong = await rawExchange(url, handshake('/wrong'), { halfClose: false });
         expect(wrong, say('a backend that switches to another protocol than websocket: 502, and the connection is not spliced', 'websocket-tunnel.ts')).toMatch(/^HTTP\/1\.1 502/);
@@ -644,6 +699,8 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         await expect.poll(() => lb.health.status()[0].state).toBe('down');
         await expect.poll(() => sick.count('/healthz'), { message: say('when the last available backend goes down, every probe loop should probe now (wake them)', 'health-checker.ts') }).toBe(probed + 1);
         await expect.poll(() => lb.health.status()[1].available, { message: say('and its first pass readmits it (rise 2 does not apply while nothing else serves)', 'health-checker.ts') }).toBe(true);
+        const page = samples((await (lb as unknown as EdgeBalancer).metrics.render()).body);
+        expect([page.get(`lb_ejections_total{backend="${last.url}"}`) ?? 0, page.get(`lb_health_transitions_total{backend="${last.url}",to="down"}`)], say('a backend taken down by probes is a health transition, not an ejection', 'metrics.ts')).toEqual([0, 1]);
       });
     });
 
@@ -701,7 +758,8 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
 
         const page = samples((await rawRequest(admin.url, { path: '/lb/metrics' })).body.toString());
         expect([page.get('lb_retry_budget_exhausted_total'), page.get('lb_retries_in_flight')], say('a retry refused by the budget is counted', 'metrics.ts')).toEqual([1, 0]);
-        expect(page.get('lb_shed_requests_total'), say('a 502 is not a shed request', 'load-balancer.ts')).toBe(0);
+        expect((await rawExchange(lb.server.address() ? `http://127.0.0.1:${(lb.server.address() as net.AddressInfo).port}` : '', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', { halfClose: false })).slice(0, 12)).toBe('HTTP/1.1 400');
+        expect(samples((await rawRequest(admin.url, { path: '/lb/metrics' })).body.toString()).get('lb_shed_requests_total'), say('a 502 or a refused request (400) is not a shed request', 'load-balancer.ts')).toBe(0);
         await client.get('/').expect(502);
         const later = samples((await rawRequest(admin.url, { path: '/lb/metrics' })).body.toString());
         expect(later.get('lb_retry_budget_exhausted_total'), say('the counter keeps counting from one scrape to the next', 'metrics.ts')).toBe(2);
