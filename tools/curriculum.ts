@@ -25,6 +25,8 @@ export interface Step {
   owns: readonly string[];
   /** The earlier steps' checks run in this many test files of their own, beside the step's (see testFilesOf). */
   earlierCheckFiles?: number;
+  /** Files of the step before that this step no longer has (step 7's engine leaves http-proxy's helpers behind). */
+  drops?: readonly string[];
 }
 
 export const STEPS: readonly Step[] = [
@@ -89,6 +91,18 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 120,
     owns: ['admin-server.ts', 'backend-health.ts', 'dispatcher.ts', 'errors.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'metrics.ts', 'origin-form.ts', 'proxy.ts', 'request-context.ts', 'retries.ts', 'retry-budget.ts', 'retry-policy.ts', 'server-lifecycle.ts', 'websocket-tunnel.ts'],
+    earlierCheckFiles: 2,
+  },
+  {
+    id: 'step7',
+    number: 7,
+    folder: 'step7-fast-engine',
+    title: 'A faster engine',
+    summary: 'Measure, profile, then swap http-proxy for an undici pool behind the same Proxy contract, with every earlier test as the safety net; serve from every core.',
+    difficulty: 'hard',
+    minutes: 120,
+    owns: ['forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'response-relay.ts', 'upstream-pool.ts'],
+    drops: ['backend-response.ts'],
     earlierCheckFiles: 2,
   },
 ];

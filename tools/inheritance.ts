@@ -21,7 +21,7 @@ export function inheritedFiles(step: Step, root = ROOT): Map<string, string> {
   if (!previous) return files;
   const from = path.join(root, 'solutions', previous.folder);
   for (const file of filesOf(from)) {
-    if (!step.owns.includes(file)) files.set(file, withoutMarkers(readFileSync(path.join(from, file), 'utf8')));
+    if (!step.owns.includes(file) && !step.drops?.includes(file)) files.set(file, withoutMarkers(readFileSync(path.join(from, file), 'utf8')));
   }
   return files;
 }

@@ -474,7 +474,9 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
           maxRetries: 0,
           maxAttempts: 1,
           queueTimeoutMs: 4_000,
-          passiveHealth: { maxFails: 1, baseEjectionMs: 100 },
+          // Long enough that /3 is surely queued before the ejection ends, on a busy machine too
+          // (at 100 ms a loaded CI run once readmitted backend-2 before /3 arrived).
+          passiveHealth: { maxFails: 1, baseEjectionMs: 500 },
           ...QUICK_DRAIN,
         });
         const held = send(url, '/1');
@@ -484,7 +486,7 @@ export function loadAware(target: Target<unknown> & { module: LoadAwareModule })
         await returning.start();
         const waiting = send(url, '/3'); // busy is full, returning is ejected: wait
         await waitsInQueue(() => lb.dispatcher.queueLength, 1, waiting, say('with backend-1 full and backend-2 ejected, /3 should wait in the queue', 'dispatcher.ts'));
-        const answer3 = await waiting; // the ejection ends after 100 ms; the queue times out after 4 s
+        const answer3 = await waiting; // the ejection ends after 500 ms; the queue times out after 4 s
         expect([answer3.status, answer3.headers['x-backend']], say('a backend readmitted by the health checks should take a waiting request at once: call dispatcher.wake() on a health change', 'load-balancer.ts')).toEqual([200, 'backend-2']);
         busy.release();
         expect((await held).status).toBe(200);

@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Client, Dispatcher } from 'undici';
+import { watchDownload, watchUpload } from './client-clocks.js';
+import { sendError } from './error-response.js';
+import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
+import { stripHopByHop } from './hop-by-hop.js';
+import type { OutboundRequest, OutboundTimeouts } from './outbound-request.js';
+import type { TryLimits, TryOutcome } from './proxy.js';
+import type { ConnectionPool } from './upstream-pool.js';
+
+/** The reason undici is given when we stop a try whose answer nobody will read. */
+const NOBODY_LISTENS = new Error('the client left');
+
+/**
+ * One try, from undici's side: undici calls these methods as the backend answers, and the relay
+ * streams the answer into the client's response under the balancer's clocks. It settles the try
+ * exactly once, with how it ended (TryOutcome).
+ *
+ * What http-proxy and its helpers did in steps 1-6 lives here in one place:
+ * - the backend's silence is timed by us (`backendTimeoutMs`), resting while the client is the slow one;
+ * - a client that takes nothing for `clientTimeoutMs` is dropped, and the backend's answer with it;
+ * - a client that leaves aborts the backend's request at once;
+ * - a backend that breaks off its answer halfway cuts the client off (a truncated answer, never a
+ *   complete-looking wrong one).
+ */
+export class ResponseRelay implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  /** The connection is no longer this try's: given back with its answer read, or closed because the try gave up on it. */
+  #released = false;
+  /** The backend's answer has begun: no clock of the try cuts it any more. */
+  #answering = false;
+  /** Why the backend broke off an answer it had begun. */
+  #brokenOff: Error | undefined;
+  #settled = false;
+  /** The backend's clock: it may stay silent this long, while we wait for it. */
+  #silence: NodeJS.Timeout | undefined;
+  #tryTimer: NodeJS.Timeout | undefined;
+  readonly #stopDeadline: () => void;
+  readonly #stopUpload: () => void;
+  /** The body comes as a stream: the backend's clock waits until all of it is handed over. */
+  readonly #streamsBody: boolean;
+  /** Made at the first backed-up write: feeds the client's download clock. */
+  #pauses: EventEmitter | undefined;
+
+  constructor(
+    readonly inbound: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly timeouts: OutboundTimeouts,
+    readonly pool: ConnectionPool,
+    readonly client: Client,
+    request: OutboundRequest,
+    limits: TryLimits,
+    private readonly resolve: (outcome: TryOutcome) => void,
+  ) {
+    res.once('finish', this.#finished).once('close', this.#closed);
+    if (limits.tryTimeoutMs > 0) this.#tryTimer = setTimeout(() => this.#cut(new TryTimeoutError(limits.tryTimeoutMs)), limits.tryTimeoutMs);
+    this.#stopDeadline = limits.deadline.listen((reason) => this.#cut(reason));
+    // While the upload is on its way, a stall is the client's (408), unless undici paused our body
+    // stream because the backend stopped reading it (504). The backend's clock starts once it has it all.
+    const body = request.body;
+    this.#streamsBody = body instanceof Readable;
+    if (body instanceof Readable) {
+      this.#stopUpload = watchUpload(inbound, timeouts.clientTimeoutMs, () =>
+        this.#cut(body.readableFlowing === false ? new BackendTimeoutError(timeouts.backendTimeoutMs) : new ClientTimeoutError(timeouts.clientTimeoutMs)),
+      );
+      body.once('end', () => this.#startSilence());
+    } else {
+      this.#stopUpload = () => {};
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (!this.#streamsBody) this.#startSilence();
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    if (statusCode < 200) return; // 1xx: an interim answer (103 Early Hints); the real one follows
+    this.#answering = true;
+    this.#stopTryClocks();
+    this.#silence?.refresh();
+    const res = this.res;
+    stripHopByHop(headers);
+    // An answer that comes before the whole request (an early 413) closes the connection: the rest of
+    // the upload must not pass for a new request.
+    if (!res.req.complete) res.shouldKeepAlive = false;
+    // The Connection header describes our connection to the client, so it says what Node will do.
+    headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+    try {
+      res.writeHead(statusCode, statusMessage, headers);
+    } catch (err) {
+      controller.abort(err as Error); // a header Node will not send: the backend's answer is broken
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#silence?.refresh();
+    if (!this.res.write(chunk)) this.#pause(controller);
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.#silence);
+    this.#released = true;
+    this.pool.give(this.client);
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.#silence);
+    // A connection that failed is not given back: undici may still be tearing it down.
+    this.#abort(err);
+    if (this.#settled) return;
+    const error = asOurs(err);
+    if (this.#answering) {
+      // The client has part of an answer: cutting its connection is the only honest signal left.
+      this.#brokenOff = error;
+      sendError(this.res, error);
+    } else {
+      // A client that went away mid-upload broke the try itself.
+      this.#settle(this.inbound.socket.destroyed ? { kind: 'client-gone' } : { kind: 'failed', error });
+    }
+  }
+
+  /** The backend's clock starts (or starts again): it owes us an answer, or the next part of one. */
+  #startSilence(): void {
+    if (this.#settled) return;
+    const ms = this.timeouts.backendTimeoutMs;
+    if (this.#silence) this.#silence.refresh();
+    else this.#silence = setTimeout(() => this.#abort(new BackendTimeoutError(ms)), ms);
+  }
+
+  /** The client's socket is full: stop reading the backend, whose clock rests while the client's runs. */
+  #pause(controller: Dispatcher.DispatchController): void {
+    controller.pause();
+    clearTimeout(this.#silence);
+    if (!this.#pauses) {
+      this.#pauses = new EventEmitter();
+      watchDownload(this.res, this.#pauses, this.timeouts.clientTimeoutMs, () => this.#abort(NOBODY_LISTENS));
+      this.res.on('drain', () => {
+        this.#silence?.refresh();
+        this.#controller?.resume();
+      });
+    }
+    this.#pauses.emit('pause');
+  }
+
+  /** Ends this try with `error`, unless the backend's answer has begun: then it runs its course. */
+  #cut(error: Error): void {
+    if (this.#answering || this.#settled) return;
+    this.#settle({ kind: 'failed', error });
+    this.#abort(error);
+  }
+
+  /** Stops the backend's work on this try by closing its connection (or its attempt to connect). */
+  #abort(reason: Error): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.pool.discard(this.client, reason);
+  }
+
+  /** Finished: the backend's whole answer went out, or it broke off and the client was cut. */
+  readonly #finished = () => {
+    this.#settle(this.#brokenOff ? { kind: 'failed', error: this.#brokenOff } : { kind: 'answered', status: this.res.statusCode });
+  };
+
+  /** Closed before finishing: the backend broke off (we cut the client), or the client left. */
+  readonly #closed = () => {
+    if (this.#settled) return;
+    this.#settle(this.#brokenOff ? { kind: 'failed', error: this.#brokenOff } : { kind: 'client-gone' });
+    // Nobody will read the answer: stop the backend's work on it now (nginx logs this as 499).
+    this.#abort(NOBODY_LISTENS);
+  };
+
+  #stopTryClocks(): void {
+    clearTimeout(this.#tryTimer);
+    this.#stopDeadline();
+    this.#stopUpload();
+  }
+
+  #settle(outcome: TryOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#stopTryClocks();
+    this.res.off('finish', this.#finished).off('close', this.#closed);
+    this.resolve(outcome);
+  }
+}
+
+/**
+ * undici's errors, in the words the retry policy and the error path know (retry-policy.ts):
+ * - `other side closed` before any answer: the connection broke after the request may have left, which
+ *   Node calls ECONNRESET ("socket hang up");
+ * - `bad upgrade`: a 101 the request never asked for.
+ * Errors of ours (timeouts) and the system's (ECONNREFUSED, ECONNRESET) pass as they are.
+ */
+export function asOurs(err: Error): Error {
+  if (err instanceof LoadBalancerError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'UND_ERR_SOCKET') {
+    if (err.message === 'bad upgrade') return new UnexpectedUpgradeError();
+    return Object.assign(new Error(`socket hang up: ${err.message}`), { code: 'ECONNRESET' });
+  }
+  return err;
+}

@@ -1,0 +1,108 @@
+import net from 'node:net';
+import { Client, type buildConnector } from 'undici';
+import { ConnectTimeoutError } from './errors.js';
+
+/** The connections to every backend: one ConnectionPool each, made on first use. */
+export class UpstreamPools {
+  readonly #pools = new Map<string, ConnectionPool>();
+
+  constructor(readonly connectTimeoutMs: number) {}
+
+  of(backend: URL): ConnectionPool {
+    let pool = this.#pools.get(backend.origin);
+    if (!pool) {
+      pool = new ConnectionPool(backend.origin, this.connectTimeoutMs);
+      this.#pools.set(backend.origin, pool);
+    }
+    return pool;
+  }
+
+  /** Closes every connection at once; requests still running on them fail. */
+  close(): void {
+    for (const pool of this.#pools.values()) pool.close();
+    this.#pools.clear();
+  }
+}
+
+/**
+ * The keep-alive connections to one backend. Each is an undici Client: one connection, which undici
+ * re-opens when the backend closed it. A try takes an idle one (or a new one) and gives it back when
+ * the answer is through, so connections are reused instead of opened per request. A connection whose
+ * try was abandoned halfway (the client left, a clock ran out) is closed instead: the backend must stop
+ * working on it, and nothing else can be sent on it before the answer is read to its end.
+ *
+ * undici has a Pool that does the first half. We keep our own list for the second: aborting a running
+ * request through undici's controller closes its socket but leaves the request queued on its Client,
+ * which then opens a fresh connection it never uses (nodejs/undici#5845).
+ */
+export class ConnectionPool {
+  readonly #idle: Client[] = [];
+  readonly #all = new Set<Client>();
+  /** Connections still being opened: close() must not leave one behind (nor its timer). */
+  readonly #connecting = new Set<net.Socket>();
+
+  constructor(
+    readonly origin: string,
+    readonly connectTimeoutMs: number,
+  ) {}
+
+  /** An idle connection, or a new one. */
+  take(): Client {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    const client = new Client(this.origin, {
+      connect: this.#connect,
+      // Our own clocks judge the backend (response-relay.ts): undici's coarse timers (they tick every
+      // half second) would blame it late, and would run while the client, not the backend, is slow.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.#all.add(client);
+    return client;
+  }
+
+  /** A try is done with `client` and read its answer to the end: the next try may use it. */
+  give(client: Client): void {
+    if (client.destroyed || client.closed) this.#all.delete(client);
+    else this.#idle.push(client);
+  }
+
+  /** A try gave up on `client` halfway: close the connection, failing its request with `reason`. */
+  discard(client: Client, reason: Error): void {
+    this.#all.delete(client);
+    client.destroy(reason).catch(() => {});
+  }
+
+  close(): void {
+    for (const client of this.#all) client.destroy().catch(() => {});
+    for (const socket of this.#connecting) socket.destroy();
+    this.#all.clear();
+    this.#idle.length = 0;
+  }
+
+  /**
+   * Opens a TCP connection for undici, giving up after connectTimeoutMs with ConnectTimeoutError. Our
+   * error, not undici's, so that the retry policy knows the request never left (NOT_SENT_CODES); and a
+   * timer of our own, exact to the millisecond like every other clock of the balancer.
+   */
+  readonly #connect: buildConnector.connector = ({ hostname, port }, callback) => {
+    const ms = this.connectTimeoutMs;
+    const socket = net.connect({ host: hostname, port: Number(port) || 80, noDelay: true });
+    this.#connecting.add(socket);
+    const timer = setTimeout(() => socket.destroy(new ConnectTimeoutError(ms)), ms);
+    const settled = () => {
+      clearTimeout(timer);
+      this.#connecting.delete(socket);
+    };
+    const failed = (err: Error) => {
+      settled();
+      callback(err, null);
+    };
+    socket.once('error', failed).once('close', settled).once('connect', () => {
+      settled();
+      socket.off('error', failed).off('close', settled); // from here on, undici listens to the connection
+      callback(null, socket);
+    });
+  };
+}
+
