@@ -5,7 +5,8 @@
  *      (tools/starters.ts), the README table, the docs' quoted code;
  *   2. the whole suite passes against solutions/ (`npm run test:solutions`), and the tools' own tests;
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
- *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks;
+ *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks
+ *      (or, for a step that rebuilds them such as step 7's engine, fails those for the same reason);
  *   4. with `--walk` (CI), every state between starter and solution behaves (tools/walk.ts).
  *
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
@@ -35,7 +36,17 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
   const own = file.assertionResults.filter((test) => isOwnTest(step, test));
   const earlier = file.assertionResults.filter((test) => !isOwnTest(step, test));
   const verdicts: Verdict[] = [];
-  if (earlier.length > 0) {
+  const marker = `NotImplemented: ${step.id}`;
+  const saysWhy = (tests: typeof own) => tests.some((test) => test.failureMessages.some((message) => message.includes(marker)));
+  if (earlier.length > 0 && step.rebuildsEarlierSteps) {
+    // The earlier checks are this step's exercise: its starter fails them, for its own reason.
+    const broken = earlier.filter((test) => test.status === 'failed');
+    verdicts.push({
+      name: `${name} fails the earlier steps' checks with "${marker}" (they are its exercise)`,
+      ok: broken.length > 0 && saysWhy(broken),
+      detail: broken.length === 0 ? 'every earlier check passes on the starter' : `no failure mentions "${marker}"`,
+    });
+  } else if (earlier.length > 0) {
     const broken = earlier.filter((test) => test.status === 'failed');
     verdicts.push({
       name: `${name} keeps the earlier steps' behaviour`,
@@ -44,12 +55,10 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
     });
   }
   const failed = own.filter((test) => test.status === 'failed');
-  const marker = `NotImplemented: ${step.id}`;
-  const saysWhy = failed.some((test) => test.failureMessages.some((message) => message.includes(marker)));
   verdicts.push({
     name: `${name} fails its own tests with "${marker}"`,
-    ok: failed.length > 0 && saysWhy,
-    detail: failed.length === 0 ? 'no own test failed' : saysWhy ? undefined : `no failure mentions "${marker}"`,
+    ok: failed.length > 0 && saysWhy(failed),
+    detail: failed.length === 0 ? 'no own test failed' : saysWhy(failed) ? undefined : `no failure mentions "${marker}"`,
   });
   return verdicts;
 }

@@ -27,6 +27,12 @@ export interface Step {
   earlierCheckFiles?: number;
   /** Files of the step before that this step no longer has (step 7's engine leaves http-proxy's helpers behind). */
   drops?: readonly string[];
+  /**
+   * The step rebuilds what the earlier steps built (step 7 swaps the engine under them), so their
+   * checks are its exercise: its starter fails them too, with its own NotImplemented, and turns them
+   * green TODO by TODO. `npm run check` expects that instead of "keeps the earlier steps' behaviour".
+   */
+  rebuildsEarlierSteps?: boolean;
 }
 
 export const STEPS: readonly Step[] = [
@@ -104,6 +110,7 @@ export const STEPS: readonly Step[] = [
     owns: ['forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'response-relay.ts', 'upstream-pool.ts'],
     drops: ['backend-response.ts'],
     earlierCheckFiles: 2,
+    rebuildsEarlierSteps: true,
   },
 ];
 

@@ -55,6 +55,7 @@ function streamOf(stream: Readable): Readable {
  * one. It refuses a Transfer-Encoding header of ours (and Expect: Node already answered 100 Continue).
  */
 export function outboundHeaders(inbound: IncomingMessage, framing: Framing): IncomingHttpHeaders {
+  // #region exercise(step7, 1): the request's headers — copy the client's (never edit them: a retry builds them again), drop the hop-by-hop ones (hopByHopNames), Expect and Content-Length; set Content-Length from a 'length' framing; add X-Forwarded-* (addForwardedHeaders)
   const headers: IncomingHttpHeaders = { ...inbound.headers };
   for (const name of hopByHopNames(inbound.headers.connection)) delete headers[name];
   delete headers.expect;
@@ -62,4 +63,5 @@ export function outboundHeaders(inbound: IncomingMessage, framing: Framing): Inc
   if (framing.kind === 'length') headers['content-length'] = String(framing.length);
   addForwardedHeaders(headers, inbound);
   return headers;
+  // #endregion
 }

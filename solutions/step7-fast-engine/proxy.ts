@@ -45,15 +45,18 @@ export class Proxy {
    */
   tryOnce(inbound: http.IncomingMessage, res: http.ServerResponse, backend: URL, body: RequestBody, limits: TryLimits = NO_LIMITS): Promise<TryOutcome> {
     return new Promise((resolve) => {
-      const request = outboundRequest(inbound, body);
-      const pool = this.#pools.of(backend);
-      const client = pool.take();
-      const relay = new ResponseRelay(inbound, res, this.timeouts, pool, client, request, limits, resolve);
+      let relay: ResponseRelay | undefined;
       try {
+        const request = outboundRequest(inbound, body);
+        const pool = this.#pools.of(backend);
+        const client = pool.take();
+        relay = new ResponseRelay(inbound, res, this.timeouts, pool, client, request, limits, resolve);
         client.dispatch(request, relay);
       } catch (error) {
-        // undici refuses what it cannot send (a header it does not allow, a target such as `*`).
-        relay.onResponseError(undefined as never, error as Error);
+        // undici refuses what it cannot send (a header it does not allow, a target such as `*`); and
+        // a bug in building the request fails this try like any other failure, it does not reject.
+        if (relay) relay.onResponseError(undefined as never, error as Error);
+        else resolve({ kind: 'failed', error: error as Error });
       }
     });
   }

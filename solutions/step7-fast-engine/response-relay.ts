@@ -80,7 +80,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx: an interim answer (103 Early Hints); the real one follows
     this.#answering = true;
     this.#stopTryClocks();
-    this.#silence?.refresh();
+    this.#startSilence();
+    // #region exercise(step7, 3): relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first
     const res = this.res;
     stripHopByHop(headers);
     // An answer that comes before the whole request (an early 413) closes the connection: the rest of
@@ -93,22 +94,27 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     } catch (err) {
       controller.abort(err as Error); // a header Node will not send: the backend's answer is broken
     }
+    // #endregion
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#silence?.refresh();
+    // #region exercise(step7, 3): (same task)
     if (!this.res.write(chunk)) this.#pause(controller);
+    // #endregion
   }
 
   onResponseEnd(): void {
-    clearTimeout(this.#silence);
+    this.#stopSilence();
+    // #region exercise(step7, 3): (same task)
     this.#released = true;
     this.pool.give(this.client);
     this.res.end();
+    // #endregion
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    clearTimeout(this.#silence);
+    this.#stopSilence();
     // A connection that failed is not given back: undici may still be tearing it down.
     this.#abort(err);
     if (this.#settled) return;
@@ -131,19 +137,26 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     else this.#silence = setTimeout(() => this.#abort(new BackendTimeoutError(ms)), ms);
   }
 
+  #stopSilence(): void {
+    clearTimeout(this.#silence);
+    this.#silence = undefined; // a cleared timer cannot be refreshed: the next start makes a new one
+  }
+
   /** The client's socket is full: stop reading the backend, whose clock rests while the client's runs. */
   #pause(controller: Dispatcher.DispatchController): void {
+    // #region exercise(step7, 4): backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'
     controller.pause();
-    clearTimeout(this.#silence);
+    this.#stopSilence();
     if (!this.#pauses) {
       this.#pauses = new EventEmitter();
       watchDownload(this.res, this.#pauses, this.timeouts.clientTimeoutMs, () => this.#abort(NOBODY_LISTENS));
       this.res.on('drain', () => {
-        this.#silence?.refresh();
+        this.#startSilence();
         this.#controller?.resume();
       });
     }
     this.#pauses.emit('pause');
+    // #endregion
   }
 
   /** Ends this try with `error`, unless the backend's answer has begun: then it runs its course. */
@@ -197,10 +210,13 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
  */
 export function asOurs(err: Error): Error {
   if (err instanceof LoadBalancerError) return err;
+  // #region exercise(step7, 5): undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; any other UND_ERR_SOCKET ("other side closed") is a reset (code ECONNRESET); everything else passes as it is
+  // #starter return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'UND_ERR_SOCKET') {
     if (err.message === 'bad upgrade') return new UnexpectedUpgradeError();
     return Object.assign(new Error(`socket hang up: ${err.message}`), { code: 'ECONNRESET' });
   }
   return err;
+  // #endregion
 }

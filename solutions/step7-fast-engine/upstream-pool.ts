@@ -48,6 +48,7 @@ export class ConnectionPool {
 
   /** An idle connection, or a new one. */
   take(): Client {
+    // #region exercise(step7, 2): keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason
     const idle = this.#idle.pop();
     if (idle) return idle;
     const client = new Client(this.origin, {
@@ -59,18 +60,23 @@ export class ConnectionPool {
     });
     this.#all.add(client);
     return client;
+    // #endregion
   }
 
   /** A try is done with `client` and read its answer to the end: the next try may use it. */
   give(client: Client): void {
+    // #region exercise(step7, 2): (same task)
     if (client.destroyed || client.closed) this.#all.delete(client);
     else this.#idle.push(client);
+    // #endregion
   }
 
   /** A try gave up on `client` halfway: close the connection, failing its request with `reason`. */
   discard(client: Client, reason: Error): void {
+    // #region exercise(step7, 2): (same task)
     this.#all.delete(client);
     client.destroy(reason).catch(() => {});
+    // #endregion
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { addForwardedHeaders } from './forwarded-headers.js';
 import type { Framing } from './framing.js';
 import { hopByHopNames } from './hop-by-hop.js';
 import type { RequestBody } from './request-body.js';
+import { NotImplementedError } from './errors.js';
 
 /** The limits one request to a backend lives under. */
 export interface OutboundTimeouts {
@@ -55,11 +56,6 @@ function streamOf(stream: Readable): Readable {
  * one. It refuses a Transfer-Encoding header of ours (and Expect: Node already answered 100 Continue).
  */
 export function outboundHeaders(inbound: IncomingMessage, framing: Framing): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = { ...inbound.headers };
-  for (const name of hopByHopNames(inbound.headers.connection)) delete headers[name];
-  delete headers.expect;
-  delete headers['content-length'];
-  if (framing.kind === 'length') headers['content-length'] = String(framing.length);
-  addForwardedHeaders(headers, inbound);
-  return headers;
+  // TODO(step7) 1 of 5: the request's headers — copy the client's (never edit them: a retry builds them again), drop the hop-by-hop ones (hopByHopNames), Expect and Content-Length; set Content-Length from a 'length' framing; add X-Forwarded-* (addForwardedHeaders)
+  throw new NotImplementedError('step7-fast-engine', "TODO 1 of 5 in outbound-request.ts: the request's headers — copy the client's (never edit them: a retry builds them again), drop the hop-by-hop ones (hopByHopNames), Expect and Content-Length; set Content-Length from a 'length' framing; add X-Forwarded-* (addForwardedHeaders)");
 }

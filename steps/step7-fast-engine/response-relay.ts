@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Client, Dispatcher } from 'undici';
 import { watchDownload, watchUpload } from './client-clocks.js';
 import { sendError } from './error-response.js';
-import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
+import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, NotImplementedError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { OutboundRequest, OutboundTimeouts } from './outbound-request.js';
 import type { TryLimits, TryOutcome } from './proxy.js';
@@ -80,35 +80,25 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx: an interim answer (103 Early Hints); the real one follows
     this.#answering = true;
     this.#stopTryClocks();
-    this.#silence?.refresh();
-    const res = this.res;
-    stripHopByHop(headers);
-    // An answer that comes before the whole request (an early 413) closes the connection: the rest of
-    // the upload must not pass for a new request.
-    if (!res.req.complete) res.shouldKeepAlive = false;
-    // The Connection header describes our connection to the client, so it says what Node will do.
-    headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
-    try {
-      res.writeHead(statusCode, statusMessage, headers);
-    } catch (err) {
-      controller.abort(err as Error); // a header Node will not send: the backend's answer is broken
-    }
+    this.#startSilence();
+    // TODO(step7) 3 of 5: relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first
+    throw new NotImplementedError('step7-fast-engine', "TODO 3 of 5 in response-relay.ts: relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first");
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#silence?.refresh();
-    if (!this.res.write(chunk)) this.#pause(controller);
+    // TODO(step7) 3 of 5: (same task)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 3 of 5 in response-relay.ts: (same task)');
   }
 
   onResponseEnd(): void {
-    clearTimeout(this.#silence);
-    this.#released = true;
-    this.pool.give(this.client);
-    this.res.end();
+    this.#stopSilence();
+    // TODO(step7) 3 of 5: (same task)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 3 of 5 in response-relay.ts: (same task)');
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    clearTimeout(this.#silence);
+    this.#stopSilence();
     // A connection that failed is not given back: undici may still be tearing it down.
     this.#abort(err);
     if (this.#settled) return;
@@ -131,19 +121,15 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     else this.#silence = setTimeout(() => this.#abort(new BackendTimeoutError(ms)), ms);
   }
 
+  #stopSilence(): void {
+    clearTimeout(this.#silence);
+    this.#silence = undefined; // a cleared timer cannot be refreshed: the next start makes a new one
+  }
+
   /** The client's socket is full: stop reading the backend, whose clock rests while the client's runs. */
   #pause(controller: Dispatcher.DispatchController): void {
-    controller.pause();
-    clearTimeout(this.#silence);
-    if (!this.#pauses) {
-      this.#pauses = new EventEmitter();
-      watchDownload(this.res, this.#pauses, this.timeouts.clientTimeoutMs, () => this.#abort(NOBODY_LISTENS));
-      this.res.on('drain', () => {
-        this.#silence?.refresh();
-        this.#controller?.resume();
-      });
-    }
-    this.#pauses.emit('pause');
+    // TODO(step7) 4 of 5: backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'
+    throw new NotImplementedError('step7-fast-engine', "TODO 4 of 5 in response-relay.ts: backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'");
   }
 
   /** Ends this try with `error`, unless the backend's answer has begun: then it runs its course. */
@@ -197,10 +183,6 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
  */
 export function asOurs(err: Error): Error {
   if (err instanceof LoadBalancerError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'UND_ERR_SOCKET') {
-    if (err.message === 'bad upgrade') return new UnexpectedUpgradeError();
-    return Object.assign(new Error(`socket hang up: ${err.message}`), { code: 'ECONNRESET' });
-  }
+  // TODO(step7) 5 of 5: undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; any other UND_ERR_SOCKET ("other side closed") is a reset (code ECONNRESET); everything else passes as it is
   return err;
 }

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Client, type buildConnector } from 'undici';
-import { ConnectTimeoutError } from './errors.js';
+import { ConnectTimeoutError, NotImplementedError } from './errors.js';
 
 /** The connections to every backend: one ConnectionPool each, made on first use. */
 export class UpstreamPools {
@@ -48,29 +48,20 @@ export class ConnectionPool {
 
   /** An idle connection, or a new one. */
   take(): Client {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    const client = new Client(this.origin, {
-      connect: this.#connect,
-      // Our own clocks judge the backend (response-relay.ts): undici's coarse timers (they tick every
-      // half second) would blame it late, and would run while the client, not the backend, is slow.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    this.#all.add(client);
-    return client;
+    // TODO(step7) 2 of 5: keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason
+    throw new NotImplementedError('step7-fast-engine', "TODO 2 of 5 in upstream-pool.ts: keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason");
   }
 
   /** A try is done with `client` and read its answer to the end: the next try may use it. */
   give(client: Client): void {
-    if (client.destroyed || client.closed) this.#all.delete(client);
-    else this.#idle.push(client);
+    // TODO(step7) 2 of 5: (same task)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 2 of 5 in upstream-pool.ts: (same task)');
   }
 
   /** A try gave up on `client` halfway: close the connection, failing its request with `reason`. */
   discard(client: Client, reason: Error): void {
-    this.#all.delete(client);
-    client.destroy(reason).catch(() => {});
+    // TODO(step7) 2 of 5: (same task)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 2 of 5 in upstream-pool.ts: (same task)');
   }
 
   close(): void {

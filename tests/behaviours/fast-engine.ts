@@ -132,7 +132,9 @@ export function fastEngine(target: Target<unknown> & { module: EngineModule }): 
       const total = 64 * 1024 * 1024;
       let written = 0;
       const chunk = Buffer.alloc(64 * 1024, 'x');
+      let dropped = false;
       const server = http.createServer((_req, res) => {
+        res.once('close', () => (dropped = !res.writableFinished));
         // Bounded: 64 MB at most, far more than all the socket buffers between here and the client.
         const pump = () => {
           while (written < total) {
@@ -151,6 +153,7 @@ export function fastEngine(target: Target<unknown> & { module: EngineModule }): 
       onTestFinished(() => void client.destroy());
       client.pause(); // reads nothing: the answer backs up
       client.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+      await expect.poll(() => written > 0, { message: say('the request should reach the backend', 'proxy.ts') }).toBe(true);
       // The backend writes until every buffer on the way is full, then waits. Poll until it has stopped.
       let last = -1;
       let still = 0;
@@ -164,6 +167,7 @@ export function fastEngine(target: Target<unknown> & { module: EngineModule }): 
           { interval: 50, timeout: 4_000 },
         )
         .toBe(true);
+      expect(dropped, say("a full client socket is no reason to drop the backend's answer: pause undici while res.write returns false", 'response-relay.ts')).toBe(false);
       expect(written, say('a client that reads nothing must make the backend wait: pause undici while res.write returns false', 'response-relay.ts')).toBeLessThan(total);
 
       let received = 0;
