@@ -56,7 +56,7 @@ describe('npm run takehome', () => {
     const io = captureIO(REPO);
     expect(await takehome(['--help'], io)).toBe(0);
     await expect(takehome([REPO], io)).rejects.toThrow(UsageError);
-    await expect(takehome([path.join(tempDir('takehome'), 'x'), '--step', '7'], io)).rejects.toThrow(UsageError);
+    await expect(takehome([path.join(tempDir('takehome'), 'x'), '--step', String(STEPS.length + 1)], io)).rejects.toThrow(UsageError);
     await expect(takehome([path.join(tempDir('takehome'), 'x')], io)).rejects.toThrow(UsageError);
     await expect(takehome([], io)).rejects.toThrow(UsageError);
   });
