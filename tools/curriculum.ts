@@ -107,7 +107,7 @@ export const STEPS: readonly Step[] = [
     summary: 'Measure, profile, then swap http-proxy for an undici pool behind the same Proxy contract, with every earlier test as the safety net; serve from every core.',
     difficulty: 'hard',
     minutes: 120,
-    owns: ['forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'response-relay.ts', 'upstream-pool.ts'],
+    owns: ['dispatcher.ts', 'forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'request-context.ts', 'response-relay.ts', 'upstream-pool.ts'],
     drops: ['backend-response.ts'],
     earlierCheckFiles: 2,
     rebuildsEarlierSteps: true,

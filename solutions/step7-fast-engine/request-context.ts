@@ -59,7 +59,9 @@ export class RequestContext {
   backend: Backend | undefined;
   /** Every backend this request has tried, so failover picks a new one. */
   readonly tried = new Set<Backend>();
-  readonly #clientGone = new AbortController();
+  /** Made on first use: most requests never wait on anything that takes a signal (step 7 measured it). */
+  #clientGone: AbortController | undefined;
+  #left = false;
   readonly #deadline = new RequestDeadline();
   #deadlineTimer: NodeJS.Timeout | undefined;
 
@@ -70,12 +72,26 @@ export class RequestContext {
     // 'close' before the response finished means the client hung up: stop waiting and retrying for it.
     res.once('close', () => {
       clearTimeout(this.#deadlineTimer);
-      if (!res.writableFinished) this.#clientGone.abort();
+      if (res.writableFinished) return;
+      this.#left = true;
+      this.#clientGone?.abort();
     });
+  }
+
+  /**
+   * Whether the client has gone away. Ask this rather than `clientGone.aborted`: reading `clientGone`
+   * makes an AbortSignal, which cost 3.4 % of step 7's CPU when the dispatcher did it for every request.
+   */
+  get left(): boolean {
+    return this.#left;
   }
 
   /** Aborted as soon as the client goes away; pass it to anything that waits. */
   get clientGone(): AbortSignal {
+    if (!this.#clientGone) {
+      this.#clientGone = new AbortController();
+      if (this.#left) this.#clientGone.abort();
+    }
     return this.#clientGone.signal;
   }
 

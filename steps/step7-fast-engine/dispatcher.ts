@@ -56,7 +56,7 @@ export class Dispatcher {
    */
   acquire(ctx: RequestContext): Promise<Backend | undefined> {
     // Its abort event has fired already and will not again: such a request would never leave the queue.
-    if (ctx.clientGone.aborted) return Promise.resolve(undefined);
+    if (ctx.left) return Promise.resolve(undefined);
     if (ctx.deadline.expired) return Promise.reject(ctx.deadline.expired);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
