@@ -7,6 +7,7 @@
  *   npm start -- --from steps                   your own code from steps/
  */
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BalancerOptions, HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
@@ -15,6 +16,7 @@ import { ROOT } from './files.js';
 import { findStep, installedSteps, type Step } from './curriculum.js';
 import { startDemoBackends, type DemoBackend, type DemoCosts } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
+import { joinPrimary, startWorkers, StartupError } from './workers.js';
 
 /** A take-home copy may ship only some steps; the CLI offers those. */
 const STEPS = installedSteps(ROOT);
@@ -47,6 +49,10 @@ const USAGE = `usage: npm start -- [options]
   --health-recovery <ms>    step 6+: probe interval while no backend is available (default 1000)
   --demo-costs <mode>       even (default) or heavy-tail: 1 demo request in 20 takes 100 times longer,
                             and backend-3 is twice as slow as the others
+  --workers <n|auto>        step 7+: serve from n processes sharing the port (node:cluster; new connections
+                            go to each in turn), auto = one per core (default 1). A worker's log lines start
+                            with w1, w2, …, its answers carry x-lb-worker. Each keeps its own health checks
+                            and counts: the admin API is worker w1's alone, so it shows w1's share only
   --drain-timeout <ms>      on SIGTERM or Ctrl-C, how long in-flight requests may take to finish (default 10000)
   --quiet                   no per-request log lines
   --help                    show this help`;
@@ -74,6 +80,8 @@ export interface CliOptions {
   retryBudgetPercent?: number;
   recoveryIntervalMs?: number;
   demoCosts: DemoCosts;
+  /** Processes that serve (step 7+); 1, the default, is this process alone. */
+  workers: number;
   quiet: boolean;
 }
 
@@ -108,6 +116,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         'max-queue': { type: 'string' },
         'queue-timeout': { type: 'string' },
         'demo-costs': { type: 'string', default: 'even' },
+        workers: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -131,6 +140,10 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const retryBudgetPercent = values['retry-budget'] === undefined ? undefined : Number(values['retry-budget']);
   if (retryBudgetPercent !== undefined && !(retryBudgetPercent >= 0 && retryBudgetPercent <= 100)) throw new UsageError(`--retry-budget must be a percentage from 0 to 100, got ${values['retry-budget']}`);
   if (healthPath !== undefined && !healthPath.startsWith('/')) throw new UsageError(`--health-path must start with /, got ${healthPath}`);
+  // Refused, not ignored with a warning: even --workers auto may mean one process or many, by machine.
+  if (values.workers !== undefined && step.number < 7) throw new UsageError(`--workers needs step 7 or later; ${step.id} runs in one process`);
+  const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number ≥ 1 or auto, got ${values.workers}`);
 
   return {
     backends,
@@ -163,6 +176,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     retryBudgetPercent,
     recoveryIntervalMs: wholeNumber('--health-recovery', values['health-recovery'], 1),
     demoCosts,
+    workers,
     quiet: values.quiet,
   };
 }
@@ -195,10 +209,13 @@ async function main(): Promise<void> {
   }
 
   const { step, from } = options;
-  for (const warning of unusedFlags(options)) console.error(`warning: ${warning}`);
+  // This process may be one of the --workers: the primary has warned already, and runs the show.
+  const worker = options.workers > 1 ? joinPrimary() : undefined;
+  if (!worker) for (const warning of unusedFlags(options)) console.error(`warning: ${warning}`);
   // From here on stdout may close under us (`npm start | head -1`). Its errors go to the log's handler
   // below; without a listener, the first EPIPE would be an uncaught exception.
   process.stdout.on('error', () => {});
+  if (options.workers > 1 && !worker) return runPrimary(options);
   const module = (await import(`../${from}/${step.folder}/index.ts`)) as StepModule;
   let policy: BalancerOptions['policy'];
   try {
@@ -207,15 +224,19 @@ async function main(): Promise<void> {
     console.error(`error: ${(err as Error).message}`);
     process.exit(2);
   }
-  const demo: DemoBackend[] = options.backends ? [] : await startDemoBackends(3, options.demoCosts);
-  const backends = options.backends ?? demo.map((backend) => backend.url);
-  const names = new Map(demo.map((backend) => [backend.url, backend.name]));
+  // A worker uses the primary's demo backends: one set for all, so the workers balance the same three.
+  const demo: DemoBackend[] = options.backends || worker ? [] : await startDemoBackends(3, options.demoCosts);
+  const demoUrls = worker?.demo ?? demo;
+  const backends = options.backends ?? demoUrls.map((backend) => backend.url);
+  const names = new Map(demoUrls.map((backend) => [backend.url, backend.name]));
+  const tag = worker ? `w${worker.slot} ` : '';
   // The reader of our stdout went away: nobody sees the log any more, so stop like any Unix tool
   // whose pipe closed — but gracefully. Any other stdout error only silences the log.
   const log = createLineLog(process.stdout, {
     onError: (err) => {
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE') void stop('stdout closed');
-      else process.stderr.write(`warning: the request log stopped: ${err.message}\n`);
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`warning: the request log stopped: ${err.message}\n`);
+      else if (worker) worker.report({ kind: 'stdout-closed' }); // the primary stops every worker
+      else void stop('stdout closed');
     },
   });
 
@@ -235,8 +256,8 @@ async function main(): Promise<void> {
       requestTimeoutMs: options.requestTimeoutMs,
       tryTimeoutMs: options.tryTimeoutMs,
       retryBudget: options.retryBudgetPercent === undefined ? undefined : { percent: options.retryBudgetPercent },
-      onRequest: options.quiet ? undefined : (entry) => log.write(formatEntry(entry, names)),
-      onHealthChange: (event) => log.write(formatHealthEvent(event, names)),
+      onRequest: options.quiet ? undefined : (entry) => log.write(tag + formatEntry(entry, names)),
+      onHealthChange: (event) => log.write(tag + formatHealthEvent(event, names)),
     });
   } catch (err) {
     await Promise.all(demo.map((backend) => backend.stop()));
@@ -245,32 +266,49 @@ async function main(): Promise<void> {
     if (code === 'INVALID_OPTIONS') console.error(USAGE);
     process.exit(code === 'INVALID_OPTIONS' ? 2 : 1);
   }
+  // Which worker answered, for `curl -i` and the tests. Set before the balancer's own handler runs;
+  // its writeHead() keeps headers set this way.
+  if (worker) lb.server.prependListener('request', (_req, res) => res.setHeader('x-lb-worker', `w${worker.slot}`));
 
   const failToListen = (port: number) => (err: Error) => {
     console.error(`error: cannot listen on port ${port}: ${err.message}`);
     process.exit(1);
   };
   const { url } = await lb.listen(options.port, options.host).catch(failToListen(options.port));
-  const admin = await lb.listenAdmin?.(options.adminPort, options.adminHost).catch(failToListen(options.adminPort));
+  // With --workers, worker 1 alone serves the admin API: a port every worker listened on would answer
+  // each GET /lb/status from whichever worker the connection went to, a different view every time.
+  const adminPort = worker?.adminPort ?? options.adminPort;
+  const admin = worker && worker.slot !== 1 ? undefined : await lb.listenAdmin?.(adminPort, options.adminHost).catch(failToListen(adminPort));
 
-  console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
-  for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
-  console.log(`listening on ${url}`);
-  if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
-  if (admin && step.number >= 6) console.log(`metrics:    curl ${admin.url}/lb/metrics`);
-  console.log(`try:  curl -i ${url}/hello`);
+  if (worker) {
+    worker.report({ kind: 'listening', url, adminUrl: admin?.url }); // the primary prints the banner
+  } else {
+    console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
+    for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
+    console.log(`listening on ${url}`);
+    if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
+    if (admin && step.number >= 6) console.log(`metrics:    curl ${admin.url}/lb/metrics`);
+    console.log(`try:  curl -i ${url}/hello`);
+  }
   const keys = demo.length > 0 && process.stdin.isTTY;
-  console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
+  if (!worker) console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
 
   let stopping = false;
-  /** Drains: in-flight requests finish (up to --drain-timeout), then the process exits 0. */
-  async function stop(why: string): Promise<void> {
-    if (stopping) {
-      process.stderr.write(`${why} again: stopping now\n`);
+  let signalled = false;
+  /**
+   * Drains: in-flight requests finish (up to --drain-timeout), then the process exits 0. A second
+   * signal (or key, or closed pipe) stops at once; a drain request from the primary is no signal. A
+   * worker is quiet about it: the primary speaks for all of them.
+   */
+  async function stop(why: string, bySignal = true): Promise<void> {
+    if (signalled && bySignal) {
+      if (!worker) process.stderr.write(`${why} again: stopping now\n`);
       process.exit(130); // a second signal: do not wait any longer
     }
+    signalled ||= bySignal;
+    if (stopping) return;
     stopping = true;
-    process.stderr.write(`${why}: finishing the requests in flight, then stopping\n`);
+    if (!worker) process.stderr.write(`${why}: finishing the requests in flight, then stopping\n`);
     await lb.close();
     await Promise.all(demo.map((backend) => backend.stop()));
     log.flush();
@@ -279,9 +317,94 @@ async function main(): Promise<void> {
     process.stdout.write('', () => process.exit(0));
     setTimeout(() => process.exit(0), 1_000).unref();
   }
+  // A worker heeds its own signals too: Ctrl-C reaches every process of the terminal's group at once,
+  // so a worker gets it and the primary's drain request for it, in either order.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (worker) {
+    void worker.drainRequested.then(() => stop('asked by the primary', false));
+  } else {
+    watchParent(() => void stop('the parent process went away'));
+    if (keys) listenForKeys(demo, () => stop('q'));
+  }
+}
+
+/**
+ * `--workers N`: this process serves nothing. It starts the demo backends once, forks N workers that
+ * each run main() above with the same flags (tools/workers.ts), prints the banner once they all
+ * listen, and on a signal asks them all to drain.
+ */
+async function runPrimary(options: CliOptions): Promise<void> {
+  const { step, from } = options;
+  try {
+    await loadPolicy(options.policy); // checked here too, so a bad --policy is reported once
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const demo = options.backends ? [] : await startDemoBackends(3, options.demoCosts);
+  const backends = options.backends ?? demo.map((backend) => backend.url);
+  const names = new Map(demo.map((backend) => [backend.url, backend.name]));
+  const workers = startWorkers(options.workers, demo.map(({ name, url }) => ({ name, url })), {
+    notice: (line) => process.stderr.write(`${line}\n`),
+    stdoutClosed: () => void stop('stdout closed', false),
+    gaveUp: () => void stop('workers keep dying', false),
+  });
+
+  let stopping = false;
+  let signalled = false;
+  /**
+   * Every worker drains (each as a single process would); the primary exits once they all have. A
+   * second signal ends them all at once; a closed stdout or a crashing worker is no signal.
+   */
+  async function stop(why: string, bySignal = true): Promise<void> {
+    if (signalled && bySignal) {
+      process.stderr.write(`${why} again: stopping now\n`);
+      workers.kill();
+      process.exit(130);
+    }
+    signalled ||= bySignal;
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${why}: every worker finishes the requests in flight, then stops\n`);
+    const clean = await workers.drain();
+    await Promise.all(demo.map((backend) => backend.stop()));
+    const status = clean ? 0 : 1;
+    process.stdout.write('', () => process.exit(status));
+    setTimeout(() => process.exit(status), 1_000).unref();
+  }
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   watchParent(() => void stop('the parent process went away'));
+  // The workers write the log; the primary's stdout carries the banner, and its EPIPE is what tells
+  // that `| head -1` went away when no request has come yet.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') void stop('stdout closed', false);
+  });
+
+  let started;
+  try {
+    started = await workers.listening;
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    // The worker said why on stderr (a port taken, an option refused).
+    console.error(`error: ${err.message}`);
+    workers.kill();
+    await Promise.all(demo.map((backend) => backend.stop()));
+    process.exit(err.exitCode);
+  }
+  if (stopping) return; // a signal came during start-up
+
+  const { url, adminUrl } = started;
+  console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}, ${options.workers} workers`);
+  for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
+  console.log(`listening on ${url}`);
+  console.log(`workers:    ${started.pids.map((pid, i) => `w${i + 1} pid ${pid}`).join(', ')}; each takes new connections in turn (see x-lb-worker)`);
+  if (adminUrl) console.log(`status:     curl ${adminUrl}/lb/status   (worker w1's view: each worker checks and counts on its own)`);
+  if (adminUrl && step.number >= 6) console.log(`metrics:    curl ${adminUrl}/lb/metrics   (worker w1's requests only)`);
+  console.log(`try:  curl -i ${url}/hello`);
+  const keys = demo.length > 0 && process.stdin.isTTY;
+  console.log(keys ? `press 1-${demo.length} to stop/start a demo backend, q or Ctrl-C to quit\n` : 'Ctrl-C to stop\n');
   if (keys) listenForKeys(demo, () => stop('q'));
 }
 

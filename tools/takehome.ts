@@ -37,6 +37,7 @@ const CANDIDATE_TOOLS = [
   'reset.ts',
   'starter-source.ts',
   'vitest-json.ts',
+  'workers.ts',
 ];
 const COPIED_AS_IS = ['tsconfig.json', 'vitest.config.ts', 'package-lock.json', '.nvmrc', '.gitignore'];
 

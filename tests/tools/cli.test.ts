@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import http from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -153,8 +154,8 @@ describe('npm start (tools/cli.ts)', () => {
     expect(() => parseCli(['--drain-timeout', '-1'])).toThrow();
   });
 
-  it('ends cleanly when its stdout closes: npm start | head -1', { timeout: 20_000 }, async () => {
-    const pipeline = spawn('sh', ['-c', 'npm start -- --port 0 --admin-port 0 --health-mode off | head -1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  it.each([[''], [' --workers 2']])('ends cleanly when its stdout closes: npm start --%s | head -1', { timeout: 20_000 }, async (workers) => {
+    const pipeline = spawn('sh', ['-c', `npm start -- --port 0 --admin-port 0 --health-mode off${workers} | head -1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     onTestFinished(() => void (pipeline.exitCode === null && pipeline.kill('SIGKILL')));
     let stderr = '';
     pipeline.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -181,15 +182,6 @@ describe('npm start (tools/cli.ts)', () => {
       });
       return { npm, url, pid, backend, output: () => output };
     }
-
-    const isRunning = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
 
     async function fiveSlowRequestsThenSignal(target: (balancer: { npm: ChildProcess; pid: number }) => number) {
       const balancer = await startSlowBalancer();
@@ -222,4 +214,75 @@ describe('npm start (tools/cli.ts)', () => {
       expect(await stuck).toBe('cut');
     });
   });
+
+  it('passes --workers on: a number, or auto for one per core; step 7 and later only', () => {
+    expect(parseCli([])).toMatchObject({ workers: 1 });
+    expect(parseCli(['--workers', '2'])).toMatchObject({ workers: 2 });
+    expect(parseCli(['--workers', 'auto'])).toMatchObject({ workers: availableParallelism() });
+    for (const bad of [['--workers', '0'], ['--workers', 'x'], ['--workers', '1.5']]) expect(() => parseCli(bad), bad.join(' ')).toThrow(/--workers must be/);
+    expect(() => parseCli(['--step', '6', '--workers', '1'])).toThrow(/--workers needs step 7 or later; step6/);
+  });
+
+  it('--workers 2: two processes share the port, each says who served, and SIGTERM drains both', { timeout: 30_000 }, async () => {
+    const backend = await startFakeBackend('b');
+    backend.behaveAt('/slow', { kind: 'hold' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--workers', '2', '--backends', backend.url, '--port', '0', '--admin-port', '0', '--health-mode', 'off'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Killing the primary is enough: a worker whose primary is gone exits (node:cluster).
+    onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // Three processes start, worker 1 before worker 2 (see tools/workers.ts).
+    await expect.poll(() => output, { timeout: 15_000 }).toMatch(/^try:/m);
+    expect(output).toMatch(/pid \d+, 2 workers$/m);
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1] as string;
+    const pids = [...output.matchAll(/w\d pid (\d+)/g)].map((match) => Number(match[1]));
+    expect(pids).toHaveLength(2);
+
+    // Each request on a new connection: the primary hands connections to the workers in turn.
+    const served = new Set<string | undefined>();
+    for (let i = 0; i < 40 && served.size < 2; i += 1) served.add((await get(`${url}/hello-${i}`)).worker);
+    expect([...served].sort(), output).toEqual(['w1', 'w2']);
+    await expect.poll(() => output).toMatch(/^w1 GET \/hello-\d+ → http:\/\/127\.0\.0\.1:\d+ 200 /m);
+    await expect.poll(() => output).toMatch(/^w2 GET \/hello-\d+ → http:\/\/127\.0\.0\.1:\d+ 200 /m);
+
+    const slow = get(`${url}/slow`);
+    await expect.poll(() => backend.held).toBe(1);
+    child.kill('SIGTERM');
+    // Both workers stop accepting: once neither listens, the shared port is closed.
+    await expect.poll(() => get(`${url}/late`, 1_000).then(() => 'served', (err: NodeJS.ErrnoException) => err.code), { timeout: 5_000 }).toBe('ECONNREFUSED');
+    backend.release();
+    expect((await slow).status, 'the request in flight finishes').toBe(200);
+    const [code] = child.exitCode === null ? await once(child, 'exit') : [child.exitCode];
+    expect(code, output).toBe(0);
+    expect(pids.filter(isRunning), 'the primary waited for its workers').toEqual([]);
+  });
 });
+
+/**
+ * One GET on a connection of its own (no keep-alive), and which worker answered it. `timeoutMs` ends
+ * a silent one: a connection the primary accepted just as the last worker stopped listening is never
+ * handed to anyone.
+ */
+function get(url: string, timeoutMs = 0): Promise<{ status: number; worker: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, worker: res.headers['x-lb-worker'] as string | undefined }));
+    });
+    req.once('error', reject);
+    req.once('timeout', () => req.destroy(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })));
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
