@@ -142,7 +142,7 @@ export function naiveForwarding(
         const backend = await startFakeBackend('backend-1');
         const { url } = await startBalancer(step, { backends: [backend.url] });
         const first = randomBytes(2 * 1024 * 1024); // more than any sensible retry buffer (step 3 keeps up to 1 MiB)
-        const rest = randomBytes(8 * 1024 * 1024);
+        const rest = randomBytes(1024 * 1024);
         const { hostname, port } = new URL(url);
         const req = http.request({ hostname, port, method: 'POST', path: '/big', agent: false });
         const response = new Promise<http.IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
