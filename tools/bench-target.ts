@@ -18,7 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
-import { formatEntry, formatHealthEvent } from './cli.js';
+import { LOG_FLUSH_MS, formatEntry, formatHealthEvent } from './cli.js';
 import type { StepModule } from './contract.js';
 import { findStep } from './curriculum.js';
 import { createLineLog } from './request-log.js';
@@ -104,7 +104,7 @@ async function startStep(id: string, quiet: boolean): Promise<http.Server> {
   const { createLoadBalancer } = (await import(`../solutions/${step.folder}/index.ts`)) as StepModule;
   // The CLI's own log: lines batched per burst of I/O and written to stdout, which bench.ts reads
   // and discards, so every line is really formatted and written to a pipe.
-  const log = createLineLog(process.stdout);
+  const log = createLineLog(process.stdout, { flushEveryMs: LOG_FLUSH_MS });
   const names = new Map<string, string>();
   const lb = createLoadBalancer({
     backends: [backend],

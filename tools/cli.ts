@@ -20,6 +20,8 @@ import { joinPrimary, startWorkers, StartupError } from './workers.js';
 
 /** A take-home copy may ship only some steps; the CLI offers those. */
 const STEPS = installedSteps(ROOT);
+/** The request log writes at most every this many ms: one pipe write per burst cost 11 % of step 7's CPU (docs/performance.md). */
+export const LOG_FLUSH_MS = 50;
 const LATEST = STEPS[STEPS.length - 1];
 
 const USAGE = `usage: npm start -- [options]
@@ -233,6 +235,7 @@ async function main(): Promise<void> {
   // The reader of our stdout went away: nobody sees the log any more, so stop like any Unix tool
   // whose pipe closed — but gracefully. Any other stdout error only silences the log.
   const log = createLineLog(process.stdout, {
+    flushEveryMs: LOG_FLUSH_MS,
     onError: (err) => {
       if ((err as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`warning: the request log stopped: ${err.message}\n`);
       else if (worker) worker.report({ kind: 'stdout-closed' }); // the primary stops every worker

@@ -18,6 +18,13 @@ export interface LineLog {
 export interface LineLogOptions {
   /** Unwritten bytes the stream may hold before lines are dropped (default 1 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Collect lines for up to this many ms before writing them (default 0: once the current burst of
+   * I/O is handled). Writing to a pipe is a system call, synchronous in Node; at thousands of requests
+   * a second, a burst is a handful of lines, and `npm start` writes every 50 ms instead (step 7
+   * measured the log at 11 % of the CPU per request one way, and under 5 % the other).
+   */
+  flushEveryMs?: number;
   /** Called once when the stream fails; the log is silent from then on (default: nothing is called). */
   onError?: (err: Error) => void;
 }
@@ -25,7 +32,10 @@ export interface LineLogOptions {
 /** What createLineLog needs of a stream: process.stdout, a file, or a test's Writable. */
 export type LogStream = Pick<NodeJS.WritableStream, 'write' | 'on'> & { readonly writableLength: number };
 
-export function createLineLog(out: LogStream = process.stdout, { maxBufferedBytes = 1024 * 1024, onError }: LineLogOptions = {}): LineLog {
+/** Lines held back at most, whatever flushEveryMs says: a bound on the memory between two writes. */
+const MAX_PENDING_LINES = 1_000;
+
+export function createLineLog(out: LogStream = process.stdout, { maxBufferedBytes = 1024 * 1024, flushEveryMs = 0, onError }: LineLogOptions = {}): LineLog {
   let pending: string[] = [];
   let scheduled = false;
   let dropped = 0;
@@ -52,9 +62,12 @@ export function createLineLog(out: LogStream = process.stdout, { maxBufferedByte
         return;
       }
       pending.push(line);
-      if (!scheduled) {
+      if (pending.length >= MAX_PENDING_LINES) flush();
+      else if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        // unref: a log line waiting to be written must not keep a stopping process alive (flush() is called on exit)
+        if (flushEveryMs > 0) setTimeout(flush, flushEveryMs).unref();
+        else setImmediate(flush);
       }
     },
     flush,

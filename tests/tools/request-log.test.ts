@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLineLog } from '../../tools/request-log.js';
 
 /** A stream that takes writes but finishes none until `release()`: a reader that stopped reading. */
@@ -29,6 +29,23 @@ describe('the request log (tools/request-log.ts)', () => {
     await nextTurn();
     release();
     expect(chunks).toEqual(['a\nb\n']);
+  });
+
+  it('with flushEveryMs, holds the lines that long and writes them in one go; too many go out at once', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const { stream, chunks, release } = stalledStream();
+    const log = createLineLog(stream, { flushEveryMs: 40, maxBufferedBytes: 1e9 });
+    log.write('a');
+    vi.advanceTimersByTime(39);
+    log.write('b');
+    expect(chunks, 'nothing is written before flushEveryMs has passed').toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(chunks, 'both lines in one write, 40 ms after the first').toEqual(['a\nb\n']);
+    release();
+    for (let i = 0; i < 1_000; i += 1) log.write('x');
+    expect(chunks, 'a thousand waiting lines are written without waiting for the timer').toHaveLength(2);
+    expect(chunks[1].split('\n')).toHaveLength(1_001);
   });
 
   it('stops at the first stream error (EPIPE) without throwing, and says so once', async () => {
