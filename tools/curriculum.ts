@@ -109,7 +109,7 @@ export const STEPS: readonly Step[] = [
     minutes: 120,
     owns: ['dispatcher.ts', 'forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'request-context.ts', 'response-relay.ts', 'upstream-pool.ts'],
     drops: ['backend-response.ts'],
-    earlierCheckFiles: 2,
+    earlierCheckFiles: 3,
     rebuildsEarlierSteps: true,
   },
 ];

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBackends } from './backend-url.js';
 import { watchUpload } from './client-clocks.js';
 import { blamesBackend, sendError } from './error-response.js';
-import { BadRequestError, ClientTimeoutError, InvalidOptionsError, NoBackendAvailableError, OverloadedError } from './errors.js';
+import { BadRequestError, ClientTimeoutError, InvalidOptionsError, NoBackendAvailableError, OverloadedError, RefusedRequestError } from './errors.js';
 import { closeAdmin, createAdminServer } from './admin-server.js';
 import { checkInbound } from './request-checks.js';
 import { HealthChecker, type ActiveCheckOptions, type HealthEvent, type PassiveCheckOptions } from './health-checker.js';
@@ -180,6 +180,9 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   async function handle(ctx: RequestContext): Promise<void> {
     // Refuses what cannot be forwarded faithfully (400, 431, 501) before a byte of the body is read.
     const framing = checkInbound(ctx.inbound);
+    // undici sends origin-form targets only. `OPTIONS *` asks about the server itself (RFC 9112
+    // §3.2.4): refused here, before any backend is tried and could be blamed for it.
+    if (ctx.inbound.url === '*') throw new RefusedRequestError('NOT_FORWARDABLE', 'OPTIONS * is not forwarded', 501);
     // While we buffer the body no backend is involved: a client that stalls gets 408.
     const stopClock = watchUpload(ctx.inbound, clientTimeoutMs, () => sendError(ctx.res, new ClientTimeoutError(clientTimeoutMs)));
     const body = await readRequestBody(ctx.inbound, framing, bodyLimit).finally(stopClock);

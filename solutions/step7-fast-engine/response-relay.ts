@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Client, Dispatcher } from 'undici';
 import { watchDownload, watchUpload } from './client-clocks.js';
 import { sendError } from './error-response.js';
-import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
+import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, RefusedRequestError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { OutboundRequest, OutboundTimeouts } from './outbound-request.js';
 import type { TryLimits, TryOutcome } from './proxy.js';
@@ -43,6 +43,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #streamsBody: boolean;
   /** Made at the first backed-up write: feeds the client's download clock. */
   #pauses: EventEmitter | undefined;
+  /** We stopped reading the backend because the client is slow: the backend's clock rests. */
+  #paused = false;
 
   constructor(
     readonly inbound: IncomingMessage,
@@ -65,6 +67,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       this.#stopUpload = watchUpload(inbound, timeouts.clientTimeoutMs, () =>
         this.#cut(body.readableFlowing === false ? new BackendTimeoutError(timeouts.backendTimeoutMs) : new ClientTimeoutError(timeouts.clientTimeoutMs)),
       );
+      // undici pauses our body stream exactly while the backend's socket is full: the backend is not
+      // reading, so its clock runs (the rest of the upload may already sit in buffers, with the
+      // client's part done); once undici has handed over the whole body, the backend owes an answer.
+      body.on('pause', () => this.#startSilence()).on('resume', () => this.#answering || this.#stopSilence());
       body.once('end', () => this.#startSilence());
     } else {
       this.#stopUpload = () => {};
@@ -83,6 +89,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.#startSilence();
     // #region exercise(step7, 3): relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first
     const res = this.res;
+    // undici keeps a repeated header as a list; a second `Connection` line names hop-by-hop headers too.
+    if (Array.isArray(headers.connection)) headers.connection = headers.connection.join(', ');
     stripHopByHop(headers);
     // An answer that comes before the whole request (an early 413) closes the connection: the rest of
     // the upload must not pass for a new request.
@@ -90,7 +98,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     // The Connection header describes our connection to the client, so it says what Node will do.
     headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
     try {
-      res.writeHead(statusCode, statusMessage, headers);
+      res.writeHead(statusCode, sendable(statusMessage), headers);
     } catch (err) {
       controller.abort(err as Error); // a header Node will not send: the backend's answer is broken
     }
@@ -131,7 +139,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   /** The backend's clock starts (or starts again): it owes us an answer, or the next part of one. */
   #startSilence(): void {
-    if (this.#settled) return;
+    if (this.#settled || this.#paused) return;
     const ms = this.timeouts.backendTimeoutMs;
     if (this.#silence) this.#silence.refresh();
     else this.#silence = setTimeout(() => this.#abort(new BackendTimeoutError(ms)), ms);
@@ -146,11 +154,13 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #pause(controller: Dispatcher.DispatchController): void {
     // #region exercise(step7, 4): backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'
     controller.pause();
+    this.#paused = true;
     this.#stopSilence();
     if (!this.#pauses) {
       this.#pauses = new EventEmitter();
-      watchDownload(this.res, this.#pauses, this.timeouts.clientTimeoutMs, () => this.#abort(NOBODY_LISTENS));
+      watchDownload(this.res, this.#pauses, this.timeouts.clientTimeoutMs, () => this.#clientLeft());
       this.res.on('drain', () => {
+        this.#paused = false;
         this.#startSilence();
         this.#controller?.resume();
       });
@@ -180,11 +190,17 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   /** Closed before finishing: the backend broke off (we cut the client), or the client left. */
   readonly #closed = () => {
-    if (this.#settled) return;
-    this.#settle(this.#brokenOff ? { kind: 'failed', error: this.#brokenOff } : { kind: 'client-gone' });
-    // Nobody will read the answer: stop the backend's work on it now (nginx logs this as 499).
-    this.#abort(NOBODY_LISTENS);
+    if (this.#brokenOff) this.#settle({ kind: 'failed', error: this.#brokenOff });
+    else this.#clientLeft();
   };
+
+  /** The client left, or took nothing for clientTimeoutMs: nobody will read the answer. */
+  #clientLeft(): void {
+    // Settled first: whatever undici reports after the abort is not the backend's failure.
+    this.#settle({ kind: 'client-gone' });
+    // Stop the backend's work on it now (nginx logs this as 499).
+    this.#abort(NOBODY_LISTENS);
+  }
 
   #stopTryClocks(): void {
     clearTimeout(this.#tryTimer);
@@ -205,18 +221,31 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
  * undici's errors, in the words the retry policy and the error path know (retry-policy.ts):
  * - `other side closed` before any answer: the connection broke after the request may have left, which
  *   Node calls ECONNRESET ("socket hang up");
- * - `bad upgrade`: a 101 the request never asked for.
- * Errors of ours (timeouts) and the system's (ECONNREFUSED, ECONNRESET) pass as they are.
+ * - `bad upgrade`: a 101 the request never asked for;
+ * - a request undici refuses to send: refused by us (501), and no evidence against the backend.
+ * Anything else of undici's (`bad response`: a stray 100, bytes nobody asked for) is the backend
+ * failing in a way a retry would not mend; ours (timeouts) and the system's (ECONNREFUSED,
+ * ECONNRESET) pass as they are.
  */
 export function asOurs(err: Error): Error {
   if (err instanceof LoadBalancerError) return err;
-  // #region exercise(step7, 5): undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; any other UND_ERR_SOCKET ("other side closed") is a reset (code ECONNRESET); everything else passes as it is
+  // #region exercise(step7, 5): undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; UND_ERR_SOCKET "other side closed" or "closed" is a reset (code ECONNRESET); UND_ERR_INVALID_ARG and UND_ERR_NOT_SUPPORTED are a RefusedRequestError (501); everything else passes as it is
   // #starter return err;
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'UND_ERR_SOCKET') {
-    if (err.message === 'bad upgrade') return new UnexpectedUpgradeError();
+  if (code === 'UND_ERR_SOCKET' && err.message === 'bad upgrade') return new UnexpectedUpgradeError();
+  if (code === 'UND_ERR_SOCKET' && (err.message === 'other side closed' || err.message === 'closed')) {
     return Object.assign(new Error(`socket hang up: ${err.message}`), { code: 'ECONNRESET' });
   }
+  // A request undici will not send (a target like `*`, a header it refuses): ours to refuse, not the backend's failure.
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return new RefusedRequestError('NOT_FORWARDABLE', `cannot forward this request: ${err.message}`, 501);
   return err;
   // #endregion
+}
+
+/**
+ * The backend's reason phrase, if Node can send it. undici decodes it as UTF-8 and Node only sends
+ * Latin-1: a phrase Node would refuse is dropped, and Node writes the standard one instead.
+ */
+function sendable(statusMessage: string | undefined): string | undefined {
+  return statusMessage !== undefined && /^[\t\x20-\x7e\x80-\xff]*$/.test(statusMessage) ? statusMessage : undefined;
 }

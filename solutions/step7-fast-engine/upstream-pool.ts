@@ -2,6 +2,12 @@ import net from 'node:net';
 import { Client, type buildConnector } from 'undici';
 import { ConnectTimeoutError } from './errors.js';
 
+/**
+ * Idle connections kept per backend, at most (nginx's `keepalive 64` in an upstream block is the same
+ * idea): past peaks of concurrency, more would only hold sockets and memory.
+ */
+const MAX_IDLE = 64;
+
 /** The connections to every backend: one ConnectionPool each, made on first use. */
 export class UpstreamPools {
   readonly #pools = new Map<string, ConnectionPool>();
@@ -38,8 +44,8 @@ export class UpstreamPools {
 export class ConnectionPool {
   readonly #idle: Client[] = [];
   readonly #all = new Set<Client>();
-  /** Connections still being opened: close() must not leave one behind (nor its timer). */
-  readonly #connecting = new Set<net.Socket>();
+  /** Connections still being opened, by the Client they are for: discard() and close() must not leave one behind (nor its timer). */
+  readonly #connecting = new Map<Client, net.Socket>();
 
   constructor(
     readonly origin: string,
@@ -51,8 +57,8 @@ export class ConnectionPool {
     // #region exercise(step7, 2): keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason
     const idle = this.#idle.pop();
     if (idle) return idle;
-    const client = new Client(this.origin, {
-      connect: this.#connect,
+    const client: Client = new Client(this.origin, {
+      connect: (options, callback) => this.#connect(client, options, callback),
       // Our own clocks judge the backend (response-relay.ts): undici's coarse timers (they tick every
       // half second) would blame it late, and would run while the client, not the backend, is slow.
       headersTimeout: 0,
@@ -67,6 +73,7 @@ export class ConnectionPool {
   give(client: Client): void {
     // #region exercise(step7, 2): (same task)
     if (client.destroyed || client.closed) this.#all.delete(client);
+    else if (this.#idle.length >= MAX_IDLE) this.discard(client, new Error('more idle connections than MAX_IDLE'));
     else this.#idle.push(client);
     // #endregion
   }
@@ -75,13 +82,14 @@ export class ConnectionPool {
   discard(client: Client, reason: Error): void {
     // #region exercise(step7, 2): (same task)
     this.#all.delete(client);
+    this.#connecting.get(client)?.destroy();
     client.destroy(reason).catch(() => {});
     // #endregion
   }
 
   close(): void {
     for (const client of this.#all) client.destroy().catch(() => {});
-    for (const socket of this.#connecting) socket.destroy();
+    for (const socket of this.#connecting.values()) socket.destroy();
     this.#all.clear();
     this.#idle.length = 0;
   }
@@ -91,24 +99,26 @@ export class ConnectionPool {
    * error, not undici's, so that the retry policy knows the request never left (NOT_SENT_CODES); and a
    * timer of our own, exact to the millisecond like every other clock of the balancer.
    */
-  readonly #connect: buildConnector.connector = ({ hostname, port }, callback) => {
+  #connect(client: Client, { hostname, port }: buildConnector.Options, callback: buildConnector.Callback): void {
     const ms = this.connectTimeoutMs;
     const socket = net.connect({ host: hostname, port: Number(port) || 80, noDelay: true });
-    this.#connecting.add(socket);
+    this.#connecting.set(client, socket);
     const timer = setTimeout(() => socket.destroy(new ConnectTimeoutError(ms)), ms);
-    const settled = () => {
+    let answered = false;
+    const answer = (err: Error | null) => {
       clearTimeout(timer);
-      this.#connecting.delete(socket);
+      this.#connecting.delete(client);
+      if (answered) return;
+      answered = true;
+      if (err) callback(err, null);
+      else callback(null, socket);
     };
-    const failed = (err: Error) => {
-      settled();
-      callback(err, null);
-    };
-    socket.once('error', failed).once('close', settled).once('connect', () => {
-      settled();
-      socket.off('error', failed).off('close', settled); // from here on, undici listens to the connection
-      callback(null, socket);
+    // Destroyed without an error (by discard or close): undici must still hear that no connection came.
+    const closed = () => answer(new Error('the connection was closed before it was established'));
+    socket.once('error', answer).once('close', closed).once('connect', () => {
+      socket.off('error', answer).off('close', closed); // from here on, undici listens to the connection
+      answer(null);
     });
-  };
+  }
 }
 

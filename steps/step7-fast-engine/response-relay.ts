@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { Client, Dispatcher } from 'undici';
 import { watchDownload, watchUpload } from './client-clocks.js';
 import { sendError } from './error-response.js';
-import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, NotImplementedError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
+import { BackendTimeoutError, ClientTimeoutError, LoadBalancerError, NotImplementedError, RefusedRequestError, TryTimeoutError, UnexpectedUpgradeError } from './errors.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { OutboundRequest, OutboundTimeouts } from './outbound-request.js';
 import type { TryLimits, TryOutcome } from './proxy.js';
@@ -43,6 +43,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #streamsBody: boolean;
   /** Made at the first backed-up write: feeds the client's download clock. */
   #pauses: EventEmitter | undefined;
+  /** We stopped reading the backend because the client is slow: the backend's clock rests. */
+  #paused = false;
 
   constructor(
     readonly inbound: IncomingMessage,
@@ -65,6 +67,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       this.#stopUpload = watchUpload(inbound, timeouts.clientTimeoutMs, () =>
         this.#cut(body.readableFlowing === false ? new BackendTimeoutError(timeouts.backendTimeoutMs) : new ClientTimeoutError(timeouts.clientTimeoutMs)),
       );
+      // undici pauses our body stream exactly while the backend's socket is full: the backend is not
+      // reading, so its clock runs (the rest of the upload may already sit in buffers, with the
+      // client's part done); once undici has handed over the whole body, the backend owes an answer.
+      body.on('pause', () => this.#startSilence()).on('resume', () => this.#answering || this.#stopSilence());
       body.once('end', () => this.#startSilence());
     } else {
       this.#stopUpload = () => {};
@@ -115,7 +121,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   /** The backend's clock starts (or starts again): it owes us an answer, or the next part of one. */
   #startSilence(): void {
-    if (this.#settled) return;
+    if (this.#settled || this.#paused) return;
     const ms = this.timeouts.backendTimeoutMs;
     if (this.#silence) this.#silence.refresh();
     else this.#silence = setTimeout(() => this.#abort(new BackendTimeoutError(ms)), ms);
@@ -153,11 +159,17 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   /** Closed before finishing: the backend broke off (we cut the client), or the client left. */
   readonly #closed = () => {
-    if (this.#settled) return;
-    this.#settle(this.#brokenOff ? { kind: 'failed', error: this.#brokenOff } : { kind: 'client-gone' });
-    // Nobody will read the answer: stop the backend's work on it now (nginx logs this as 499).
-    this.#abort(NOBODY_LISTENS);
+    if (this.#brokenOff) this.#settle({ kind: 'failed', error: this.#brokenOff });
+    else this.#clientLeft();
   };
+
+  /** The client left, or took nothing for clientTimeoutMs: nobody will read the answer. */
+  #clientLeft(): void {
+    // Settled first: whatever undici reports after the abort is not the backend's failure.
+    this.#settle({ kind: 'client-gone' });
+    // Stop the backend's work on it now (nginx logs this as 499).
+    this.#abort(NOBODY_LISTENS);
+  }
 
   #stopTryClocks(): void {
     clearTimeout(this.#tryTimer);
@@ -178,11 +190,22 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
  * undici's errors, in the words the retry policy and the error path know (retry-policy.ts):
  * - `other side closed` before any answer: the connection broke after the request may have left, which
  *   Node calls ECONNRESET ("socket hang up");
- * - `bad upgrade`: a 101 the request never asked for.
- * Errors of ours (timeouts) and the system's (ECONNREFUSED, ECONNRESET) pass as they are.
+ * - `bad upgrade`: a 101 the request never asked for;
+ * - a request undici refuses to send: refused by us (501), and no evidence against the backend.
+ * Anything else of undici's (`bad response`: a stray 100, bytes nobody asked for) is the backend
+ * failing in a way a retry would not mend; ours (timeouts) and the system's (ECONNREFUSED,
+ * ECONNRESET) pass as they are.
  */
 export function asOurs(err: Error): Error {
   if (err instanceof LoadBalancerError) return err;
-  // TODO(step7) 5 of 5: undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; any other UND_ERR_SOCKET ("other side closed") is a reset (code ECONNRESET); everything else passes as it is
+  // TODO(step7) 5 of 5: undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; UND_ERR_SOCKET "other side closed" or "closed" is a reset (code ECONNRESET); UND_ERR_INVALID_ARG and UND_ERR_NOT_SUPPORTED are a RefusedRequestError (501); everything else passes as it is
   return err;
+}
+
+/**
+ * The backend's reason phrase, if Node can send it. undici decodes it as UTF-8 and Node only sends
+ * Latin-1: a phrase Node would refuse is dropped, and Node writes the standard one instead.
+ */
+function sendable(statusMessage: string | undefined): string | undefined {
+  return statusMessage !== undefined && /^[\t\x20-\x7e\x80-\xff]*$/.test(statusMessage) ? statusMessage : undefined;
 }

@@ -9,7 +9,7 @@ import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { implRoot } from '../helpers/impl-root.js';
 import { messagesFor } from '../helpers/learner-messages.js';
-import { rawRequest } from '../helpers/raw-http.js';
+import { rawExchange, rawRequest } from '../helpers/raw-http.js';
 import { describeBehaviour, type Target } from '../helpers/suite.js';
 
 type Body = { kind: 'buffered'; bytes: Buffer; framing: { kind: 'none' } | { kind: 'length'; length: number } } | { kind: 'streamed'; stream: PassThrough; framing: { kind: 'chunked' } | { kind: 'length'; length: number } };
@@ -118,6 +118,33 @@ export function fastEngine(target: Target<unknown> & { module: EngineModule }): 
       expect(answers.every((res) => res.status === 200), say('with the status the backend sent', 'response-relay.ts')).toBe(true);
     });
 
+    it('refuses OPTIONS * (undici sends origin-form targets only) with 501, and blames no backend', async () => {
+      const backend = await startFakeBackend('backend-1');
+      const { url, lb } = await startBalancer(step, { backends: [backend.url], passiveHealth: { maxFails: 1 } } as never);
+      const reply = await rawExchange(url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { halfClose: false });
+      expect(reply, say('OPTIONS * is answered 501: the engine cannot send it', 'load-balancer.ts')).toMatch(/^HTTP\/1\.1 501/);
+      expect(backend.requests, say('nothing reaches the backend', 'load-balancer.ts')).toHaveLength(0);
+      const status = (lb as unknown as { health: { status(): { consecutiveFails: number; available: boolean }[] } }).health.status()[0];
+      expect(status, say("a request we cannot forward is refused before any backend is tried", 'load-balancer.ts')).toMatchObject({ consecutiveFails: 0, available: true });
+    });
+
+    it("relays a backend's answer whose reason phrase Node cannot send, and drops what a second Connection line names", async () => {
+      const server = net.createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () =>
+          socket.end(
+            Buffer.from('HTTP/1.1 200 \u00c7a va \u2713\r\nConnection: keep-alive\r\nConnection: x-internal\r\nX-Internal: secret\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok', 'utf8'),
+          ),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const { url } = await startBalancer(step, { backends: [`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`], maxRetries: 0, maxAttempts: 1 });
+      const res = await rawRequest(url, { path: '/phrase' });
+      expect([res.status, res.body.toString()], say('an odd reason phrase is no reason to fail the answer: Node writes its own', 'response-relay.ts')).toEqual([200, 'ok']);
+      expect([res.headers['x-internal'], res.headers['x-kept']], say('a header named by any Connection line stays on the backend hop', 'response-relay.ts')).toEqual([undefined, 'yes']);
+    });
+
     it('relays the status line and headers as the backend sent them, minus its hop-by-hop headers', async () => {
       const backend = await startFakeBackend('backend-1');
       backend.behave(answer({ status: 203, headers: { 'set-cookie': ['a=1', 'b=2'], 'x-kept': 'yes', connection: 'x-private', 'x-private': 'no', 'keep-alive': 'timeout=99' }, body: 'relayed' }));
@@ -186,6 +213,10 @@ export function fastEngine(target: Target<unknown> & { module: EngineModule }): 
       expect(step.asOurs(refused), say("the system's errors pass as they are", 'response-relay.ts')).toBe(refused);
       const ours = new step.BackendTimeoutError(100);
       expect(step.asOurs(ours), say('and so do our own', 'response-relay.ts')).toBe(ours);
+      const stray = Object.assign(new Error('bad response'), { code: 'UND_ERR_SOCKET' });
+      expect(step.failureKind(step.asOurs(stray)), say('a malformed answer (a stray 100) is the backend failing, not a broken connection: not retried', 'response-relay.ts')).toBe('other');
+      const unsendable = Object.assign(new Error('invalid upgrade header'), { code: 'UND_ERR_INVALID_ARG' });
+      expect([step.asOurs(unsendable).code, (step.asOurs(unsendable) as Error & { status?: number }).status], say('a request undici will not send is ours to refuse (501), not a backend failure', 'response-relay.ts')).toEqual(['NOT_FORWARDABLE', 501]);
     });
 
     it('a backend that closes the connection without an answer: a GET is tried again, a POST is answered 502 and never resent', async () => {
