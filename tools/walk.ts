@@ -30,6 +30,16 @@ between: fast, naming the next TODO's file, no unhandled errors or timeouts.`;
 /** A whole suite must finish within this, in every state (the learner is waiting). */
 export const STATE_BUDGET_MS = 15_000;
 
+/**
+ * The budget of `step`'s states. A step that rebuilds the earlier ones (step 7) runs every earlier
+ * suite as its own (about 210 checks, over 110 of them red on its starter, each failing on its own),
+ * and its states took 14-15 s in CI, at the edge of the usual budget: it gets a third more, so that a
+ * slower machine does not turn CI red while the learner's wait stays well under half a minute.
+ */
+export function stateBudgetMs(step: Step): number {
+  return step.rebuildsEarlierSteps ? 20_000 : STATE_BUDGET_MS;
+}
+
 export interface StateVerdict {
   step: Step;
   done: number;
@@ -69,7 +79,8 @@ export async function walkState(step: Step, done: number): Promise<StateVerdict>
     const tests = resultsOf(run.report, step)?.assertionResults ?? [];
     const failures = tests.filter((test) => test.status === 'failed');
     const problems: string[] = [];
-    if (ms > STATE_BUDGET_MS) problems.push(`took ${(ms / 1000).toFixed(1)} s (budget ${STATE_BUDGET_MS / 1000} s)`);
+    const budget = stateBudgetMs(step);
+    if (ms > budget) problems.push(`took ${(ms / 1000).toFixed(1)} s (budget ${budget / 1000} s)`);
     if (run.unhandledErrors > 0) problems.push(`${run.unhandledErrors} unhandled error(s)`);
     const timedOut = failures.filter((test) => test.failureMessages.some((message) => /timed out in \d+ms/i.test(message)));
     if (timedOut.length > 0) problems.push(`${timedOut.length} test(s) hit the test timeout: ${timedOut[0].fullName}`);
