@@ -18,6 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
+import { HOP_BY_HOP_HEADERS } from '../solutions/step1-naive-forwarding/hop-by-hop.js';
 import { LOG_FLUSH_MS, formatEntry, formatHealthEvent } from './cli.js';
 import type { StepModule } from './contract.js';
 import { findStep } from './curriculum.js';
@@ -40,8 +41,8 @@ function minimalProxy(agent: http.Agent | false): http.Server {
   return http.createServer((req, res) => proxy.web(req, res));
 }
 
-/** Headers that describe one connection, not the message (RFC 9110 §7.6.1): a proxy must not pass them on. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Headers that describe one connection, not the message: the list step 1 teaches (hop-by-hop.ts). */
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 
 function withoutHopByHop(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
   const copy: http.IncomingHttpHeaders = {};
