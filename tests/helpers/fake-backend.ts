@@ -27,7 +27,7 @@ export type Behaviour =
   | { kind: 'stall-mid-body' }
   /**
    * Answer `status` as soon as the headers arrive, stop reading the body, and reset the connection
-   * 100 ms later: a backend refusing a large upload (an early 413). The sender's next write fails.
+   * 500 ms later: a backend refusing a large upload (an early 413). The sender's next write fails.
    */
   | { kind: 'answer-early'; status: number }
   /** Answer `101 Switching Protocols` although nobody asked for an upgrade. */
@@ -104,7 +104,10 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
       const text = `refused early by ${name}`;
       req.socket.write(`HTTP/1.1 ${behaviour.status} ${http.STATUS_CODES[behaviour.status]}\r\nx-backend: ${name}\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
       req.socket.pause();
-      setTimeout(() => req.socket.resetAndDestroy(), 100);
+      // The reset must come after the balancer has read the answer: a reset that overtakes it turns
+      // the 413 into a 502 on every step (shown by blocking the event loop for 150 ms after the write).
+      // CI, busy with four test workers, once took longer than the 100 ms this used to wait.
+      setTimeout(() => req.socket.resetAndDestroy(), 500);
       return;
     }
     const body = await readBody(req, (n) => (bytesReceived += n));
