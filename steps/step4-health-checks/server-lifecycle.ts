@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendError } from './error-response.js';
 
 /** Where `listen()` ended up listening. */
 export interface ListenAddress {
@@ -30,7 +31,14 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
     inFlight.add(res);
     // Stryker disable next-line StringLiteral,BlockStatement,ArrowFunction: forgetting finished answers only keeps memory in check, which no test can time
     res.once('close', () => inFlight.delete(res));
-    handler(inbound, res);
+    try {
+      handler(inbound, res);
+    } catch (err) {
+      // Stryker disable next-line BlockStatement: only unfinished code reaches it (npm run check times the challenge starters, which would hang without it)
+      // A bug that throws before the handler's own error path would escape into Node's HTTP parser:
+      // the process would crash, or the client would wait for an answer that never comes.
+      sendError(res, err as Error);
+    }
   });
   // No count limit: Node would drop the headers past its default of 2000 silently. checkInbound
   // (request-checks.ts) refuses too many with 431 instead; Node's 16 KiB limit on the head still applies.

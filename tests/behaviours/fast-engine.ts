@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect, it, onTestFinished, vi } from 'vitest';
-import { findStep } from '../../tools/curriculum.js';
+import { findStep } from '../../tools/shared/curriculum.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
 import { implRoot } from '../helpers/impl-root.js';
@@ -16,7 +16,7 @@ type Body = { kind: 'buffered'; bytes: Buffer; framing: { kind: 'none' } | { kin
 
 /** The step 7 exports these checks need (described by shape, so later steps fit too). */
 interface EngineModule {
-  createLoadBalancer(options: { backends: readonly string[]; maxRetries?: number; maxAttempts?: number; retryDelayMs?: number; onRequest?: (entry: { status: number; tries: number }) => void }): import('../../tools/contract.js').LoadBalancer;
+  createLoadBalancer(options: { backends: readonly string[]; maxRetries?: number; maxAttempts?: number; retryDelayMs?: number; onRequest?: (entry: { status: number; tries: number }) => void }): import('../../tools/shared/contract.js').LoadBalancer;
   outboundRequest(inbound: http.IncomingMessage, body: Body): { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: unknown };
   asOurs(err: Error): Error & { code?: string };
   failureKind(err: Error): string;

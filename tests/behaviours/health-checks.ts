@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackend, startFakeBackends, type FakeBackend } from '../helpers/fake-backend.js';

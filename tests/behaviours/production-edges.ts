@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';

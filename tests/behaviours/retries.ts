@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../helpers/fake-backend.js';
 import { messagesFor } from '../helpers/learner-messages.js';

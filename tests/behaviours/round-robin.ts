@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startFakeBackends } from '../helpers/fake-backend.js';
 import { implRoot } from '../helpers/impl-root.js';

@@ -11,7 +11,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { expect, vi } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { startBalancer, type StepModule } from '../helpers/balancer.js';
 import { startBlackHole } from '../helpers/black-hole.js';
 import { answer, startFakeBackends, type Behaviour, type FakeBackend } from '../helpers/fake-backend.js';

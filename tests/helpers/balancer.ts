@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { onTestFinished } from 'vitest';
-import type { LoadBalancer } from '../../tools/contract.js';
+import type { LoadBalancer } from '../../tools/shared/contract.js';
 import { failOnNotImplemented } from './not-implemented.js';
 
 /** The part of a step's module the harness needs: every step exports `createLoadBalancer`. */

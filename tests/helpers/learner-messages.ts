@@ -1,4 +1,4 @@
-import { chapterOf, findStep } from '../../tools/curriculum.js';
+import { chapterOf, findStep } from '../../tools/shared/curriculum.js';
 
 /** Builds a failure message: `(behaviour, file) => text`. */
 export type Say = (behaviour: string, file: string) => string;

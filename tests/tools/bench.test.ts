@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../tools/files.js';
-import { foldStacks, topSelfTime, trimProfile, type CpuProfile } from '../../tools/profile.js';
+import { ROOT } from '../../tools/shared/files.js';
+import { foldStacks, topSelfTime, trimProfile, type CpuProfile } from '../../tools/maintainer/profile.js';
 import { tempDir } from './command-io.js';
 
 /** A profile of two functions under main(): b on top in 3 samples, a in 1, idle in 1; 1 ms apart from t = 1000 µs. */
@@ -25,7 +25,7 @@ function tinyProfile(): CpuProfile {
   };
 }
 
-describe('CPU profile summaries (tools/profile.ts)', () => {
+describe('CPU profile summaries (tools/maintainer/profile.ts)', () => {
   it('ranks functions by self time, as a share of the samples that were not idle', () => {
     const top = topSelfTime(tinyProfile());
     expect(top.map((row) => [row.name, row.where, row.percent])).toEqual([
@@ -49,12 +49,12 @@ describe('CPU profile summaries (tools/profile.ts)', () => {
 });
 
 // SLOW (about 12 s on a 2-core machine): the real bench, 1 s of load on two targets, each profiled.
-describe('npm run bench (tools/bench.ts)', () => {
+describe('npm run bench (tools/maintainer/bench.ts)', () => {
   it('prints same-run ratios, CPU and RSS per target, and writes a CPU profile and flame graph with --profile', { timeout: 60_000 }, async () => {
     const dir = tempDir('bench');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'tools/bench.ts', '--only', 'http-proxy-keepalive,undici-bare', '--duration', '1', '--connections', '10', '--profile', '--profile-dir', dir],
+      ['--import', 'tsx', 'tools/maintainer/bench.ts', '--only', 'http-proxy-keepalive,undici-bare', '--duration', '1', '--connections', '10', '--profile', '--profile-dir', dir],
       { cwd: ROOT, timeout: 55_000 },
     );
     const lines = stdout.split('\n');

@@ -7,15 +7,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { answer, startFakeBackend } from '../helpers/fake-backend.js';
-import { STEPS } from '../../tools/curriculum.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
 import { WebSocket } from 'ws';
-import { formatEntry, formatHealthEvent, parseCli, unusedFlags, type CliOptions } from '../../tools/cli.js';
+import { formatEntry, formatHealthEvent, parseCli, unusedFlags, type CliOptions } from '../../tools/learner/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('npm start (tools/cli.ts)', () => {
+describe('npm start (tools/learner/cli.ts)', () => {
   it('keeps the Go original\'s flags and defaults: --backends, --port 3030', () => {
-    expect(parseCli([])).toMatchObject({ port: 3030, host: '127.0.0.1', adminHost: '127.0.0.1', from: 'solutions', step: STEPS.at(-1), backends: undefined, adminPort: 3031, healthCheck: { mode: 'http' } });
+    expect(parseCli([])).toMatchObject({ port: 3030, host: '127.0.0.1', adminHost: '127.0.0.1', from: 'steps', step: STEPS.at(-1), backends: undefined, adminPort: 3031, healthCheck: { mode: 'http' } });
     expect(parseCli(['--backends', 'http://127.0.0.1:9001, http://127.0.0.1:9002', '--port', '8080', '--step', '1', '--from', 'steps'])).toMatchObject({
       backends: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
       port: 8080,
@@ -50,7 +50,7 @@ describe('npm start (tools/cli.ts)', () => {
   });
 
   it('serves through demo backends, logs the request, and stops cleanly on SIGINT', { timeout: 15_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/learner/cli.ts', '--from', 'solutions', '--port', '0', '--admin-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     onTestFinished(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
@@ -118,7 +118,7 @@ describe('npm start (tools/cli.ts)', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     // Always the last candidate: easy to tell from every shipped policy.
     writeFileSync(path.join(dir, 'last-one.ts'), "export default { name: 'last-one', select: (candidates: readonly unknown[]) => candidates.at(-1) };\n");
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0', '--policy', './last-one.ts', '--demo-costs', 'heavy-tail', '--quiet'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/learner/cli.ts', '--from', 'solutions', '--port', '0', '--admin-port', '0', '--policy', './last-one.ts', '--demo-costs', 'heavy-tail', '--quiet'], {
       cwd: ROOT,
       env: { ...process.env, INIT_CWD: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,7 +141,7 @@ describe('npm start (tools/cli.ts)', () => {
   });
 
   it('refuses a --policy module it cannot load, naming it', { timeout: 15_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--port', '0', '--admin-port', '0', '--policy', './no-such-policy.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/learner/cli.ts', '--from', 'solutions', '--port', '0', '--admin-port', '0', '--policy', './no-such-policy.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const [code] = await once(child, 'exit');
@@ -226,7 +226,7 @@ describe('npm start (tools/cli.ts)', () => {
   it('--workers 2: two processes share the port, each says who served, and SIGTERM drains both', { timeout: 30_000 }, async () => {
     const backend = await startFakeBackend('b');
     backend.behaveAt('/slow', { kind: 'hold' });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', '--workers', '2', '--backends', backend.url, '--port', '0', '--admin-port', '0', '--health-mode', 'off'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/learner/cli.ts', '--from', 'solutions', '--workers', '2', '--backends', backend.url, '--port', '0', '--admin-port', '0', '--health-mode', 'off'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -235,7 +235,7 @@ describe('npm start (tools/cli.ts)', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // Three processes start, worker 1 before worker 2 (see tools/workers.ts).
+    // Three processes start, worker 1 before worker 2 (see tools/learner/workers.ts).
     await expect.poll(() => output, { timeout: 15_000 }).toMatch(/^try:/m);
     expect(output).toMatch(/pid \d+, 2 workers$/m);
     const url = /listening on (http:\/\/\S+)/.exec(output)?.[1] as string;

@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import type { IO } from '../../tools/command.js';
-import { STEPS } from '../../tools/curriculum.js';
-import { ROOT, writeFiles } from '../../tools/files.js';
-import { expectedStarter } from '../../tools/starters.js';
+import type { IO } from '../../tools/shared/command.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
+import { ROOT, writeFiles } from '../../tools/shared/files.js';
+import { expectedStarter } from '../../tools/maintainer/starters.js';
 
 /** This repository. */
 export const REPO = ROOT;

@@ -1,11 +1,12 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../tools/command.js';
-import { diff } from '../../tools/diff.js';
-import { reset } from '../../tools/reset.js';
-import { expectedStarter } from '../../tools/starters.js';
-import { STEPS } from '../../tools/curriculum.js';
+import { UsageError } from '../../tools/shared/command.js';
+import { diff } from '../../tools/maintainer/diff.js';
+import { reset } from '../../tools/maintainer/learner-reset.js';
+import { challengeStarter } from '../../tools/maintainer/challenge.js';
+import { expectedStarter } from '../../tools/maintainer/starters.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
 import { captureIO, copyOfRepo, REPO } from './command-io.js';
 
 const step1 = STEPS[0];
@@ -74,9 +75,27 @@ describe('npm run reset', () => {
     expect(readFileSync(proxy, 'utf8')).not.toMatch(/my work/);
   });
 
-  it('has --help and rejects unknown steps', async () => {
+  it('switches a step to the challenge starter and back', { timeout: 20_000 }, async () => {
+    const root = copyOfRepo('steps', 'solutions');
+    const step3 = STEPS[2];
+    const policy = path.join(root, 'steps', step3.folder, 'retry-policy.ts');
+    const guided = readFileSync(policy, 'utf8');
+
+    expect(await reset(['3', '--challenge', '--yes'], captureIO(root))).toBe(0);
+    const challenge = readFileSync(policy, 'utf8');
+    expect(challenge).toBe(challengeStarter(step3, REPO).get('retry-policy.ts'));
+    expect(challenge, 'the challenge keeps the contract').toMatch(/export function mayRetry\(err: Error, method: string, body: RequestBody, res: ServerResponse\): boolean \{/);
+    expect(challenge, 'and leaves the design to the learner: no TODO recipe').not.toMatch(/TODO\(step3\)/);
+    expect(challenge).not.toBe(guided);
+
+    expect(await reset(['3', '--yes'], captureIO(root))).toBe(0);
+    expect(readFileSync(policy, 'utf8')).toBe(guided);
+  });
+
+  it('has --help and rejects unknown steps and two levels at once', async () => {
     const io = captureIO(REPO);
     expect(await reset(['--help'], io)).toBe(0);
     await expect(reset(['step0', '--yes'], io)).rejects.toThrow(UsageError);
+    await expect(reset(['step1', '--challenge', '--guided', '--yes'], io)).rejects.toThrow(UsageError);
   });
 });

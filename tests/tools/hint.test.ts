@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../tools/command.js';
-import { STEPS, chapterOf } from '../../tools/curriculum.js';
-import { hint, hintsOf } from '../../tools/hint.js';
+import { UsageError } from '../../tools/shared/command.js';
+import { STEPS, chapterOf } from '../../tools/shared/curriculum.js';
+import { hint, hintsOf } from '../../tools/learner/hint.js';
 import { REPO, captureIO, copyOfRepo } from './command-io.js';
 
 describe('npm run hint', () => {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STEPS } from '../../tools/curriculum.js';
-import { nextAction, progress, progressOf, renderTable } from '../../tools/progress.js';
-import { takehome } from '../../tools/takehome.js';
-import type { AssertionResult } from '../../tools/vitest-json.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
+import { nextAction, progress, progressOf, renderTable } from '../../tools/learner/progress.js';
+import { takehome } from '../../tools/interviewer/takehome.js';
+import type { AssertionResult } from '../../tools/shared/vitest-json.js';
 import { REPO, captureIO, linkNodeModules, tempDir } from './command-io.js';
 
 const [step1, step2] = STEPS;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createLineLog } from '../../tools/request-log.js';
+import { createLineLog } from '../../tools/learner/request-log.js';
 
 /** A stream that takes writes but finishes none until `release()`: a reader that stopped reading. */
 function stalledStream() {
@@ -20,7 +20,7 @@ function stalledStream() {
   return { stream, chunks, release };
 }
 
-describe('the request log (tools/request-log.ts)', () => {
+describe('the request log (tools/learner/request-log.ts)', () => {
   it('writes the lines of one burst in a single write', async () => {
     const { stream, chunks, release } = stalledStream();
     const log = createLineLog(stream);

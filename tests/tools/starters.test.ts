@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { STEPS } from '../../tools/curriculum.js';
-import { exerciseCount, starterFromSolution, withoutMarkers } from '../../tools/starters.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
+import { exerciseCount, starterFromSolution, withoutMarkers } from '../../tools/maintainer/starters.js';
 
 const step2 = STEPS[1];
 
-describe('starter generation (tools/starters.ts)', () => {
+describe('starter generation (tools/maintainer/starters.ts)', () => {
   it('replaces an exercise region with a numbered TODO and a NotImplementedError naming the file, adding the import', () => {
     const solution = [
       "import { InvalidOptionsError } from './errors.js';",

@@ -2,12 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judgeStarter } from '../../tools/check.js';
-import { UsageError } from '../../tools/command.js';
-import { STEPS } from '../../tools/curriculum.js';
-import { filesOf } from '../../tools/files.js';
-import { takehome } from '../../tools/takehome.js';
-import { resultsOf, runVitest } from '../../tools/vitest-json.js';
+import { judgeStarter } from '../../tools/maintainer/check.js';
+import { UsageError } from '../../tools/shared/command.js';
+import { STEPS } from '../../tools/shared/curriculum.js';
+import { filesOf } from '../../tools/shared/files.js';
+import { takehome } from '../../tools/interviewer/takehome.js';
+import { resultsOf, runVitest } from '../../tools/shared/vitest-json.js';
 import { REPO, captureIO, linkNodeModules, tempDir } from './command-io.js';
 
 /** Every line the candidate should write for `step` (inside its exercise regions), long enough to be telling. */

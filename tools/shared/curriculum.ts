@@ -19,10 +19,15 @@ export interface Step {
   /**
    * The solution files this step writes: the ones it adds and the ones whose code it changes. Every
    * other file of solutions/<folder> is inherited: `npm run sync` copies it from the step before, with
-   * that step's exercise markers removed (tools/inheritance.ts). A fix to step 1's hop-by-hop.ts then
+   * that step's exercise markers removed (tools/maintainer/inheritance.ts). A fix to step 1's hop-by-hop.ts then
    * reaches every later step with one command, and the diff between two steps is exactly the new concept.
    */
   owns: readonly string[];
+  /**
+   * The files a challenge starter leaves to the learner's design: cut to their exported contract
+   * (tools/maintainer/challenge.ts). The guided starter keeps their structure and marks TODOs in them.
+   */
+  designs?: readonly string[];
   /** The earlier steps' checks run in this many test files of their own, beside the step's (see testFilesOf). */
   earlierCheckFiles?: number;
   /** Files of the step before that this step no longer has (step 7's engine leaves http-proxy's helpers behind). */
@@ -45,6 +50,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'easy',
     minutes: 45,
     owns: ['backend-response.ts', 'backend-url.ts', 'client-clocks.ts', 'error-response.ts', 'errors.ts', 'forwarded-headers.ts', 'framing.ts', 'hop-by-hop.ts', 'index.ts', 'load-balancer.ts', 'options.ts', 'outbound-request.ts', 'proxy.ts', 'request-checks.ts', 'server-lifecycle.ts'],
+    designs: ['proxy.ts', 'forwarded-headers.ts'],
   },
   {
     id: 'step2',
@@ -55,6 +61,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'medium',
     minutes: 60,
     owns: ['backend.ts', 'errors.ts', 'index.ts', 'load-balancer.ts', 'mutex.ts', 'server-pool.ts', 'shared-counter.ts'],
+    designs: ['backend.ts', 'mutex.ts', 'server-pool.ts', 'shared-counter.ts'],
   },
   {
     id: 'step3',
@@ -65,6 +72,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 75,
     owns: ['index.ts', 'load-balancer.ts', 'proxy.ts', 'request-body.ts', 'request-context.ts', 'retries.ts', 'retry-policy.ts', 'server-pool.ts'],
+    designs: ['request-context.ts', 'retries.ts', 'retry-policy.ts'],
   },
   {
     id: 'step4',
@@ -75,6 +83,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 90,
     owns: ['admin-server.ts', 'backend-health.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'probes.ts', 'retries.ts'],
+    designs: ['backend-health.ts', 'health-checker.ts'],
     earlierCheckFiles: 1,
   },
   {
@@ -86,6 +95,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 90,
     owns: ['admin-server.ts', 'backend-load.ts', 'backend.ts', 'dispatcher.ts', 'error-response.ts', 'errors.ts', 'index.ts', 'least-connections.ts', 'load-balancer.ts', 'peak-ewma.ts', 'policies.ts', 'policy.ts', 'power-of-two-choices.ts', 'retries.ts', 'round-robin.ts', 'server-pool.ts', 'smooth-weighted.ts'],
+    designs: ['backend-load.ts', 'dispatcher.ts', 'least-connections.ts', 'peak-ewma.ts', 'power-of-two-choices.ts', 'smooth-weighted.ts'],
     earlierCheckFiles: 1,
   },
   {
@@ -97,6 +107,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 120,
     owns: ['admin-server.ts', 'backend-health.ts', 'dispatcher.ts', 'errors.ts', 'health-checker.ts', 'index.ts', 'load-balancer.ts', 'metrics.ts', 'origin-form.ts', 'proxy.ts', 'request-context.ts', 'retries.ts', 'retry-budget.ts', 'retry-policy.ts', 'server-lifecycle.ts', 'websocket-tunnel.ts'],
+    designs: ['origin-form.ts', 'retry-budget.ts', 'websocket-tunnel.ts'],
     earlierCheckFiles: 2,
   },
   {
@@ -108,6 +119,7 @@ export const STEPS: readonly Step[] = [
     difficulty: 'hard',
     minutes: 120,
     owns: ['dispatcher.ts', 'forwarded-headers.ts', 'index.ts', 'load-balancer.ts', 'outbound-request.ts', 'proxy.ts', 'request-context.ts', 'response-relay.ts', 'upstream-pool.ts'],
+    designs: ['outbound-request.ts', 'response-relay.ts', 'upstream-pool.ts'],
     drops: ['backend-response.ts'],
     earlierCheckFiles: 3,
     rebuildsEarlierSteps: true,

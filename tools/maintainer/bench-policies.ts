@@ -22,8 +22,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createLoadBalancer, POLICY_NAMES, type PolicyName } from '../solutions/step5-load-aware/index.js';
-import { ROOT } from './files.js';
+import { createLoadBalancer, POLICY_NAMES, type PolicyName } from '../../solutions/step5-load-aware/index.js';
+import { ROOT } from '../shared/files.js';
 
 const CHEAP_MS = 2;
 const DEAR_MS = 200;

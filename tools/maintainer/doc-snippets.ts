@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './files.js';
+import { ROOT } from '../shared/files.js';
 
 const SNIPPET = /<!-- solution: (\S+) -->\s*```\w*\n([\s\S]*?)```/g;
 

@@ -9,14 +9,14 @@
  *   `cargo install inferno`) is on the PATH: 0x dropped its SVG output in version 4;
  * - the functions with the most self time, as a table to read in the terminal.
  *
- *   tsx tools/profile.ts bench-profiles/<run>/step7.cpuprofile     the same for a profile of your own
+ *   tsx tools/maintainer/profile.ts bench-profiles/<run>/step7.cpuprofile     the same for a profile of your own
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT } from './files.js';
+import { ROOT } from '../shared/files.js';
 
 /** The parts of a `.cpuprofile` (Chrome DevTools' Profile) read here; times in µs of the monotonic clock. */
 export interface CpuProfile {
@@ -207,7 +207,7 @@ export function formatReport(report: ProfileReport): string {
 if (import.meta.filename === process.argv[1]) {
   const files = process.argv.slice(2);
   if (files.length === 0 || files.some((file) => !file.endsWith('.cpuprofile'))) {
-    console.error('usage: tsx tools/profile.ts <file.cpuprofile>...');
+    console.error('usage: tsx tools/maintainer/profile.ts <file.cpuprofile>...');
     process.exit(2);
   }
   for (const file of files) console.log(`${file}\n${formatReport(reportProfile(path.resolve(file)))}\n`);

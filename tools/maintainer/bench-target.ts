@@ -1,14 +1,14 @@
 /**
- * One process under benchmark, started by tools/bench.ts: its first line on stdout is `listening <url>`.
+ * One process under benchmark, started by tools/maintainer/bench.ts: its first line on stdout is `listening <url>`.
  *
- *   tsx tools/bench-target.ts backend                        the upstream: a tiny fixed answer
- *   tsx tools/bench-target.ts http-proxy-default <backend>   http-proxy as most blog posts use it
- *   tsx tools/bench-target.ts http-proxy-keepalive <backend> the same plus a keep-alive agent
- *   tsx tools/bench-target.ts node-http-bare <backend>       a bare forwarder on http.request and a keep-alive Agent
- *   tsx tools/bench-target.ts undici-bare <backend>          the same forwarder on an undici Pool: the Node ceiling
- *   tsx tools/bench-target.ts step<N> <backend>              the reference solution of step N, every feature
+ *   tsx tools/maintainer/bench-target.ts backend                        the upstream: a tiny fixed answer
+ *   tsx tools/maintainer/bench-target.ts http-proxy-default <backend>   http-proxy as most blog posts use it
+ *   tsx tools/maintainer/bench-target.ts http-proxy-keepalive <backend> the same plus a keep-alive agent
+ *   tsx tools/maintainer/bench-target.ts node-http-bare <backend>       a bare forwarder on http.request and a keep-alive Agent
+ *   tsx tools/maintainer/bench-target.ts undici-bare <backend>          the same forwarder on an undici Pool: the Node ceiling
+ *   tsx tools/maintainer/bench-target.ts step<N> <backend>              the reference solution of step N, every feature
  *                                                            on and one request log line per request on stdout
- *   tsx tools/bench-target.ts step<N>-quiet <backend>        the same without the request log
+ *   tsx tools/maintainer/bench-target.ts step<N>-quiet <backend>        the same without the request log
  *
  * The three bare forwarders do what every proxy must and nothing else: copy method, path, status and
  * headers, drop the hop-by-hop headers, add X-Forwarded-For, answer 502 when the backend cannot be
@@ -18,11 +18,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
-import { HOP_BY_HOP_HEADERS } from '../solutions/step1-naive-forwarding/hop-by-hop.js';
-import { LOG_FLUSH_MS, formatEntry, formatHealthEvent } from './cli.js';
-import type { StepModule } from './contract.js';
-import { findStep } from './curriculum.js';
-import { createLineLog } from './request-log.js';
+import { HOP_BY_HOP_HEADERS } from '../../solutions/step1-naive-forwarding/hop-by-hop.js';
+import { LOG_FLUSH_MS, formatEntry, formatHealthEvent } from '../learner/cli.js';
+import type { StepModule } from '../shared/contract.js';
+import { findStep } from '../shared/curriculum.js';
+import { createLineLog } from '../learner/request-log.js';
 
 const [kind, backend] = process.argv.slice(2);
 // Exit normally on a signal, so that `node --cpu-prof` gets to write its profile.

@@ -15,12 +15,12 @@
  * regions may share a number when one task touches several places. Everything else is copied
  * unchanged, so starter N is exactly solution N minus the new concept.
  *
- * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/sync.ts).
+ * `npm run sync` writes the starters; `npm run check` fails when they drift (tools/maintainer/sync.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Step } from './curriculum.js';
-import { ROOT, filesOf, writeFiles } from './files.js';
+import type { Step } from '../shared/curriculum.js';
+import { ROOT, filesOf, writeFiles } from '../shared/files.js';
 
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+), (\d+)\): (.+)$/;
 const REGION_END = /^\s*\/\/ #endregion\s*$/;
@@ -109,7 +109,7 @@ function quote(text: string): string {
  * Makes sure the starter imports NotImplementedError from the step's errors.ts: added to an existing
  * import from that module, or as a new import after the last one.
  */
-function withNotImplementedImport(text: string, file: string): string {
+export function withNotImplementedImport(text: string, file: string): string {
   if (path.basename(file) === 'errors.ts' || /\bimport\s*\{[^}]*\bNotImplementedError\b/.test(text)) return text;
   let from = path.posix.relative(path.posix.dirname(file.split(path.sep).join('/')), 'errors.js');
   if (!from.startsWith('.')) from = `./${from}`;
@@ -128,7 +128,7 @@ function withNotImplementedImport(text: string, file: string): string {
 
 /**
  * The starter files `step` should have: relative path → content. With `done`, the first `done` TODOs
- * are filled in: the states a learner passes through, for tools/walk.ts.
+ * are filled in: the states a learner passes through, for tools/maintainer/walk.ts.
  */
 export function expectedStarter(step: Step, root = ROOT, done = 0): Map<string, string> {
   const solutionDir = path.join(root, 'solutions', step.folder);

@@ -12,10 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { STEPS, chapterOf, testFilesOf, type Step } from './curriculum.js';
-import { writeFiles } from './files.js';
-import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
-import { expectedStarter } from './starters.js';
+import { STEPS, chapterOf, testFilesOf, type Step } from '../shared/curriculum.js';
+import { writeFiles } from '../shared/files.js';
+import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
+import { expectedStarter } from '../maintainer/starters.js';
 
 const HELP = `usage: npm run takehome -- <dir> --step <n>
 Writes a candidate repository into <dir> (new or empty) for step n: its starter, its tests, the
@@ -82,12 +82,12 @@ function candidatePackageJson(root: string): string {
   pkg.name = 'load-balancer-takehome';
   pkg.scripts = {
     test: 'vitest --project learner',
-    start: 'tsx tools/cli.ts --from steps',
-    progress: 'tsx tools/progress.ts',
-    hint: 'tsx tools/hint.ts',
-    reset: 'tsx tools/reset.ts',
+    start: 'tsx tools/learner/cli.ts --from steps',
+    progress: 'tsx tools/learner/progress.ts',
+    hint: 'tsx tools/learner/hint.ts',
+    reset: 'tsx tools/learner/reset.ts',
     typecheck: 'tsc --noEmit',
-    'race-demo': 'tsx tools/race-demo.ts',
+    'race-demo': 'tsx tools/learner/race-demo.ts',
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }

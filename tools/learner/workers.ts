@@ -2,7 +2,7 @@
  * `npm start -- --workers N` (step 7): the balancer in N processes that share one listening port,
  * with node:cluster. The primary process balances nothing itself: it forks the workers, hands them the
  * demo backends it started once, replaces a worker that dies, and on SIGTERM asks every worker to drain
- * and waits for them. Each worker runs the balancer as the single-process CLI does (tools/cli.ts).
+ * and waits for them. Each worker runs the balancer as the single-process CLI does (tools/learner/cli.ts).
  *
  * The primary accepts every connection and hands it to the next worker in turn (cluster's round robin):
  * a connection stays with the worker that got it, so only new connections spread.

@@ -1,23 +1,30 @@
 /**
  * The maintainers' proof that the curriculum works, in both directions (CI runs it):
  *
- *   1. generated files are current: inherited solution files (tools/inheritance.ts), starters
- *      (tools/starters.ts), the README table, the docs' quoted code;
+ *   1. generated files are current: inherited solution files (tools/maintainer/inheritance.ts), starters
+ *      (tools/maintainer/starters.ts), the README table, the docs' quoted code;
  *   2. the whole suite passes against solutions/ (`npm run test:solutions`), and the tools' own tests;
  *   3. every starter fails its own step's tests for the intended reason — at least one failure says
  *      `NotImplemented: stepN`, and the test file loads — while it passes the earlier steps' checks
  *      (or, for a step that rebuilds them such as step 7's engine, fails those for the same reason);
- *   4. with `--walk` (CI), every state between starter and solution behaves (tools/walk.ts).
+ *   4. every challenge starter type-checks and fails its own tests for that reason, without timeouts;
+ *   5. with `--walk` (CI), every state between starter and solution behaves (tools/maintainer/walk.ts).
  *
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
  */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { STEPS, testFilesOf, type Step } from './curriculum.js';
+import { STEPS, testFilesOf, type Step } from '../shared/curriculum.js';
+import { ROOT, writeFiles } from '../shared/files.js';
+import { challengeStarter } from './challenge.js';
 import { snippetDrift } from './doc-snippets.js';
 import { solutionDrift } from './inheritance.js';
 import { readmeDrift } from './readme-table.js';
 import { starterDrift, todoCount } from './starters.js';
-import { isOwnTest, resultsOf, runVitest, type FileResult } from './vitest-json.js';
+import { isOwnTest, resultsOf, runVitest, type FileResult } from '../shared/vitest-json.js';
 import { walkState } from './walk.js';
 
 interface Verdict {
@@ -63,6 +70,41 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
   return verdicts;
 }
 
+/**
+ * Proves what a challenge starter must do: type-check against the suites and the tools it ships with,
+ * and fail its own tests with its NotImplemented, fast (a stub that throws where nothing catches it
+ * would leave clients hanging until the test timeout instead).
+ */
+export async function judgeChallenges(): Promise<Verdict[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lb-challenge-'));
+  try {
+    for (const part of ['tests', 'tools/shared', 'tools/learner', 'package.json', 'vitest.config.ts']) cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    for (const step of STEPS) writeFiles(path.join(dir, 'steps', step.folder), challengeStarter(step));
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
+    tsconfig.include = ['steps', 'tests/helpers', 'tests/behaviours', 'tests/step*.ts', 'tools'];
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const tsc = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['--noEmit', '-p', dir], { encoding: 'utf8' });
+    const verdicts: Verdict[] = [{ name: 'challenge starters type-check with the suites', ok: tsc.status === 0, detail: (tsc.stdout + tsc.stderr).split('\n').slice(0, 3).join(' ') }];
+    const started = performance.now();
+    const run = await runVitest(['--project', 'learner', ...STEPS.map((step) => testFilesOf(step)[0])], { cwd: dir });
+    const seconds = (performance.now() - started) / 1000;
+    for (const step of STEPS) {
+      const file = run.report.testResults.find((result) => path.basename(result.name) === path.basename(testFilesOf(step)[0]));
+      const own = (file?.assertionResults ?? []).filter((test) => isOwnTest(step, test));
+      const failed = own.filter((test) => test.status === 'failed');
+      const marker = `NotImplemented: ${step.id}`;
+      const timedOut = failed.filter((test) => test.failureMessages.some((message) => /timed out in \d+ms/i.test(message)));
+      const detail = failed.length === 0 ? 'no own test failed' : timedOut.length > 0 ? `${timedOut.length} test(s) hit the test timeout: ${timedOut[0].fullName}` : `no failure mentions "${marker}"`;
+      verdicts.push({ name: `challenge ${step.id} fails its own tests with "${marker}", without timeouts`, ok: timedOut.length === 0 && failed.some((test) => test.failureMessages.some((message) => message.includes(marker))), detail });
+    }
+    verdicts.push({ name: `challenge starters' suites finish in under 60 s (${seconds.toFixed(1)} s)`, ok: seconds < 60, detail: `${seconds.toFixed(1)} s` });
+    return verdicts;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function drifted(name: string, drift: string[]): Verdict {
   return { name, ok: drift.length === 0, detail: drift.join('; ') };
 }
@@ -84,7 +126,7 @@ async function main(): Promise<void> {
   const verdicts: Verdict[] = [
     drifted('solutions inherit unchanged files from the step before (npm run sync)', STEPS.flatMap((step) => solutionDrift(step))),
     drifted('starters match their solutions (npm run sync)', STEPS.flatMap(starterDrift)),
-    drifted('README step table matches tools/curriculum.ts (npm run sync)', readmeDrift()),
+    drifted('README step table matches tools/shared/curriculum.ts (npm run sync)', readmeDrift()),
     drifted('code quoted in docs/ matches solutions/', snippetDrift()),
   ];
   verdicts.forEach(print);
@@ -103,6 +145,12 @@ async function main(): Promise<void> {
       print(verdict);
       verdicts.push(verdict);
     }
+  }
+
+  console.log('\n== challenge starters (npm run reset -- stepN --challenge) ==');
+  for (const verdict of await judgeChallenges()) {
+    print(verdict);
+    verdicts.push(verdict);
   }
 
   if (walkToo) {

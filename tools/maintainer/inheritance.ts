@@ -10,8 +10,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { previousStep, type Step } from './curriculum.js';
-import { ROOT, filesOf, writeFiles } from './files.js';
+import { previousStep, type Step } from '../shared/curriculum.js';
+import { ROOT, filesOf, writeFiles } from '../shared/files.js';
 import { withoutMarkers } from './starters.js';
 
 /** The inherited files `step`'s solution should have: relative path → content. Empty for step 1. */
@@ -35,10 +35,10 @@ export function solutionDrift(step: Step, root = ROOT): string[] {
   const previous = previousStep(step);
   const drift: string[] = [];
   for (const file of step.owns) {
-    if (!present.includes(file)) drift.push(`${where}/${file} is listed in owns (tools/curriculum.ts) but missing`);
+    if (!present.includes(file)) drift.push(`${where}/${file} is listed in owns (tools/shared/curriculum.ts) but missing`);
   }
   for (const file of present) {
-    if (!step.owns.includes(file) && !inherited.has(file)) drift.push(`${where}/${file} is neither inherited nor listed in owns (tools/curriculum.ts)`);
+    if (!step.owns.includes(file) && !inherited.has(file)) drift.push(`${where}/${file} is neither inherited nor listed in owns (tools/shared/curriculum.ts)`);
   }
   for (const [file, content] of inherited) {
     const target = path.join(dir, file);

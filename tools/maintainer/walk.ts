@@ -17,11 +17,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
-import { STEPS, testFilesOf, type Step } from './curriculum.js';
-import { ROOT, filesOf, writeFiles } from './files.js';
+import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from '../shared/command.js';
+import { STEPS, testFilesOf, type Step } from '../shared/curriculum.js';
+import { ROOT, filesOf, writeFiles } from '../shared/files.js';
 import { expectedStarter, todoCount } from './starters.js';
-import { isOwnTest, resultsOf, runVitest } from './vitest-json.js';
+import { isOwnTest, resultsOf, runVitest } from '../shared/vitest-json.js';
 
 const HELP = `usage: npm run walk [-- step…]
 Fills in each step's TODOs one by one, in order, and checks the suite's answer in every state in

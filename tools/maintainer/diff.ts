@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { STEPS } from './curriculum.js';
-import { filesOf, writeFiles } from './files.js';
+import { STEPS } from '../shared/curriculum.js';
+import { filesOf, writeFiles } from '../shared/files.js';
 import { withoutMarkers } from './starters.js';
-import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
+import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
 
 const HELP = `usage: npm run diff -- <step> [--new]
 Shows how your code in steps/ differs from the reference solution of that step (e.g. step3, or 3).

@@ -8,7 +8,7 @@
  * `npm run check` fails while they are out of date.
  */
 import { parseArgs } from 'node:util';
-import { STEPS } from './curriculum.js';
+import { STEPS } from '../shared/curriculum.js';
 import { writeInherited } from './inheritance.js';
 import { writeReadmeTable } from './readme-table.js';
 import { writeStarter } from './starters.js';

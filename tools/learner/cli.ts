@@ -1,19 +1,22 @@
 /**
- * `npm start`: runs a reference balancer in front of three demo backends, or in front of yours.
+ * `npm start`: runs a balancer in front of three demo backends, or in front of yours.
  *
  *   npm start                                   latest step, demo backends, port 3030
  *   npm start -- --backends http://127.0.0.1:9001,http://127.0.0.1:9002 --port 8080
- *   npm start -- --step 1                       an earlier step's solution
+ *   npm start -- --step 1                       an earlier step
  *   npm start -- --from steps                   your own code from steps/
+ *
+ * Which folder the step's code comes from is `--from`; `npm start` in package.json names the default.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BalancerOptions, HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from './contract.js';
-import { UsageError } from './command.js';
-import { ROOT } from './files.js';
-import { findStep, installedSteps, type Step } from './curriculum.js';
+import type { BalancerOptions, HealthEvent, LoadBalancer, RequestLogEntry, StepModule } from '../shared/contract.js';
+import { UsageError } from '../shared/command.js';
+import { ROOT } from '../shared/files.js';
+import { findStep, installedSteps, type Step } from '../shared/curriculum.js';
 import { startDemoBackends, type DemoBackend, type DemoCosts } from './demo-backends.js';
 import { createLineLog } from './request-log.js';
 import { joinPrimary, startWorkers, StartupError } from './workers.js';
@@ -23,13 +26,15 @@ const STEPS = installedSteps(ROOT);
 /** The request log writes at most every this many ms: one pipe write per burst cost 11 % of step 7's CPU (docs/performance.md). */
 export const LOG_FLUSH_MS = 50;
 const LATEST = STEPS[STEPS.length - 1];
+/** The name the banner shows: the package's, so that a copy under another name says its own. */
+const PRODUCT = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
 
 const USAGE = `usage: npm start -- [options]
   --backends <urls>         comma-separated backend URLs (default: start 3 demo backends)
   --port <n>                port to listen on (default 3030)
   --host <address>          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --step <n>                which step to run, 1-${LATEST.number} (default ${LATEST.number}, the latest)
-  --from <folder>           solutions (default) or steps, to run your own code
+  --step <n>                which step to run: ${STEPS.map((s) => s.number).join(', ')} (default ${LATEST.number}, the latest)
+  --from <folder>           the folder to run the step's code from (steps: your own code)
   --retries <n>             step 3+: extra tries on the same backend (default 3)
   --attempts <n>            step 3+: backends to try per request (default 3)
   --health-mode <mode>      step 4+: active checks by http (default), tcp, or off
@@ -65,7 +70,7 @@ export interface CliOptions {
   host: string;
   adminHost: string;
   step: Step;
-  from: 'solutions' | 'steps';
+  from: string;
   maxRetries?: number;
   maxAttempts?: number;
   healthCheck?: { mode: 'http' | 'tcp'; path?: string; intervalMs?: number; timeoutMs?: number; recoveryIntervalMs?: number };
@@ -103,7 +108,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
         'retry-budget': { type: 'string' },
         'health-recovery': { type: 'string' },
         step: { type: 'string', default: String(LATEST.number) },
-        from: { type: 'string', default: 'solutions' },
+        from: { type: 'string', default: 'steps' },
         retries: { type: 'string' },
         attempts: { type: 'string' },
         'health-mode': { type: 'string', default: 'http' },
@@ -130,7 +135,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
 
   const step = findStep(values.step);
   if (!step || !STEPS.includes(step)) throw new UsageError(`--step must be one of ${STEPS.map((s) => s.number).join(', ')}, got ${values.step}`);
-  if (values.from !== 'solutions' && values.from !== 'steps') throw new UsageError(`--from must be solutions or steps, got ${values.from}`);
+  if (!existsSync(path.join(ROOT, values.from, step.folder, 'index.ts'))) throw new UsageError(`--from ${values.from}: there is no ${values.from}/${step.folder}/index.ts here`);
   const backends = values.backends?.split(',').map((url) => url.trim()).filter((url) => url !== '');
   if (backends && backends.length === 0) throw new UsageError('--backends needs at least one URL');
   const mode = values['health-mode'];
@@ -218,7 +223,7 @@ async function main(): Promise<void> {
   // below; without a listener, the first EPIPE would be an uncaught exception.
   process.stdout.on('error', () => {});
   if (options.workers > 1 && !worker) return runPrimary(options);
-  const module = (await import(`../${from}/${step.folder}/index.ts`)) as StepModule;
+  const module = (await import(pathToFileURL(path.join(ROOT, from, step.folder, 'index.ts')).href)) as StepModule;
   let policy: BalancerOptions['policy'];
   try {
     policy = await loadPolicy(options.policy);
@@ -286,7 +291,7 @@ async function main(): Promise<void> {
   if (worker) {
     worker.report({ kind: 'listening', url, adminUrl: admin?.url }); // the primary prints the banner
   } else {
-    console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
+    console.log(`${PRODUCT} — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}`);
     for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
     console.log(`listening on ${url}`);
     if (admin) console.log(`status:     curl ${admin.url}/lb/status`);
@@ -334,7 +339,7 @@ async function main(): Promise<void> {
 
 /**
  * `--workers N`: this process serves nothing. It starts the demo backends once, forks N workers that
- * each run main() above with the same flags (tools/workers.ts), prints the banner once they all
+ * each run main() above with the same flags (tools/learner/workers.ts), prints the banner once they all
  * listen, and on a signal asks them all to drain.
  */
 async function runPrimary(options: CliOptions): Promise<void> {
@@ -399,7 +404,7 @@ async function runPrimary(options: CliOptions): Promise<void> {
   if (stopping) return; // a signal came during start-up
 
   const { url, adminUrl } = started;
-  console.log(`build-a-load-balancer — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}, ${options.workers} workers`);
+  console.log(`${PRODUCT} — ${step.id} (${step.title}) from ${from}/${step.folder}, pid ${process.pid}, ${options.workers} workers`);
   for (const backend of backends) console.log(`  ${names.get(backend) ?? 'backend'}  ${backend}`);
   console.log(`listening on ${url}`);
   console.log(`workers:    ${started.pids.map((pid, i) => `w${i + 1} pid ${pid}`).join(', ')}; each takes new connections in turn (see x-lb-worker)`);

@@ -14,7 +14,7 @@
  *   npm run mutation -- --all              every step, then a table of scores
  *   npm run mutation -- --all --write-docs …and the table into docs/testing.md (with steps named: their rows only)
  *
- * Why a config of its own (tools/mutation/vitest.config.ts): Stryker's vitest runner 9.x cannot pick
+ * Why a config of its own (tools/maintainer/mutation/vitest.config.ts): Stryker's vitest runner 9.x cannot pick
  * one project out of a multi-project vitest.config.ts (it has no `project` option; stryker-js#6215),
  * so it would run the learner project against steps/ too.
  */
@@ -22,9 +22,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { Stryker } from '@stryker-mutator/core';
-import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
-import { STEPS, testFilesOf, type Step } from './curriculum.js';
-import { ROOT } from './files.js';
+import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
+import { STEPS, testFilesOf, type Step } from '../shared/curriculum.js';
+import { ROOT } from '../shared/files.js';
 
 const HELP = `usage: npm run mutation -- <step…> | --all [--write-docs]
 Mutation-tests the reference solution of each step named (e.g. step3, or 3) with StrykerJS and
@@ -71,9 +71,9 @@ function optionsFor(step: Step): PartialStrykerOptions {
   return {
     testRunner: 'vitest',
     plugins: ['@stryker-mutator/vitest-runner', '@stryker-mutator/typescript-checker'],
-    vitest: { configFile: 'tools/mutation/vitest.config.ts', related: false },
+    vitest: { configFile: 'tools/maintainer/mutation/vitest.config.ts', related: false },
     checkers: ['typescript'],
-    tsconfigFile: 'tools/mutation/tsconfig.json',
+    tsconfigFile: 'tools/maintainer/mutation/tsconfig.json',
     mutate: mutated,
     coverageAnalysis: 'perTest',
     reporters: ['clear-text', 'progress'],
@@ -87,7 +87,7 @@ function optionsFor(step: Step): PartialStrykerOptions {
 }
 
 export async function mutate(step: Step): Promise<Score> {
-  // Read by tools/mutation/vitest.config.ts, in Stryker's test runner processes too.
+  // Read by tools/maintainer/mutation/vitest.config.ts, in Stryker's test runner processes too.
   process.env.LB_MUTATION_STEP = step.folder;
   console.log(`\n== mutation testing ${step.id}: solutions/${step.folder}, against ${testFilesOf(step).join(' and ')} ==`);
   const results = await new Stryker(optionsFor(step)).runMutationTest();

@@ -11,9 +11,9 @@
  *
  * done: every test of the suite passes. in progress: at least one own test passes. not started: none does.
  */
-import { chapterOf, installedSteps, testFilesOf, type Step } from './curriculum.js';
-import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from './command.js';
-import { isOwnTest, resultsOf, runVitest, type AssertionResult, type Report } from './vitest-json.js';
+import { chapterOf, installedSteps, testFilesOf, type Step } from '../shared/curriculum.js';
+import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from '../shared/command.js';
+import { isOwnTest, resultsOf, runVitest, type AssertionResult, type Report } from '../shared/vitest-json.js';
 
 const HELP = `usage: npm run progress [-- step…]
 Runs each step's tests against your code in steps/ and prints a table of where you are, then

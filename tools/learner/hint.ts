@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chapterOf, type Step } from './curriculum.js';
-import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from './command.js';
+import { chapterOf, type Step } from '../shared/curriculum.js';
+import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
 
 const HELP = `usage: npm run hint -- <step> [--all] [--reset]
 Prints the next hint for a step (e.g. step3, or 3), one more each time you ask.
@@ -28,7 +28,7 @@ export function hintsOf(chapter: string): string[] {
 
 /** Where the count of seen hints lives; ignored by git because node_modules is. */
 function stateFile(root: string): string {
-  return path.join(root, 'node_modules', '.cache', 'build-a-load-balancer', 'hints.json');
+  return path.join(root, 'node_modules', '.cache', 'hints', 'hints.json');
 }
 
 function readSeen(root: string): Record<string, number> {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: requests per second, latency, CPU and memory of every step's reference balancer next
  * to minimal balancers and nginx (if installed), all in front of the same backend on this machine. Each
- * target runs in its own process (tools/bench-target.ts); autocannon drives the load from this one.
+ * target runs in its own process (tools/maintainer/bench-target.ts); autocannon drives the load from this one.
  *
  *   npm run bench -- --duration 5 --connections 50 --only http-proxy-keepalive,undici-bare,step7
  *   npm run bench -- --only step7,step7-quiet          what the request log costs
@@ -17,7 +17,7 @@
  * A step runs as `npm start` runs it: active health checks, the admin server, one request log line per
  * request written to stdout, which this process reads and discards. `stepN-quiet` (or --quiet) turns
  * the log off. --profile runs each Node target under `node --cpu-prof` and hands the profile of the
- * measured seconds to tools/profile.ts for a flame graph and a table of the costliest functions.
+ * measured seconds to tools/maintainer/profile.ts for a flame graph and a table of the costliest functions.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,8 +27,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { STEPS } from './curriculum.js';
-import { ROOT } from './files.js';
+import { STEPS } from '../shared/curriculum.js';
+import { ROOT } from '../shared/files.js';
 import { formatReport, reportProfile, trimProfileFile } from './profile.js';
 
 const LATEST = STEPS[STEPS.length - 1].id;
@@ -136,7 +136,7 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
 }
 
 /**
- * Starts `tools/bench-target.ts` and resolves once it announces its URL on its first line (gives up
+ * Starts `tools/maintainer/bench-target.ts` and resolves once it announces its URL on its first line (gives up
  * after 15 s). Whatever it writes after that line, a step's request log, is read and thrown away:
  * the balancer really writes every line to a pipe, as `npm start | tee log` would make it.
  */

@@ -1,11 +1,11 @@
-/** The README's table of steps, rendered from tools/curriculum.ts so the two cannot disagree. */
+/** The README's table of steps, rendered from tools/shared/curriculum.ts so the two cannot disagree. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { STEPS, chapterOf } from './curriculum.js';
-import { ROOT } from './files.js';
+import { STEPS, chapterOf } from '../shared/curriculum.js';
+import { ROOT } from '../shared/files.js';
 
 const README = path.join(ROOT, 'README.md');
-const START = '<!-- steps:start (generated from tools/curriculum.ts by npm run sync) -->';
+const START = '<!-- steps:start (generated from tools/shared/curriculum.ts by npm run sync) -->';
 const END = '<!-- steps:end -->';
 
 export function renderStepTable(): string {
@@ -23,7 +23,7 @@ function withTable(readme: string): string {
 /** Empty when README.md's table matches the curriculum. */
 export function readmeDrift(): string[] {
   const readme = readFileSync(README, 'utf8');
-  return withTable(readme) === readme ? [] : ['README.md step table differs from tools/curriculum.ts'];
+  return withTable(readme) === readme ? [] : ['README.md step table differs from tools/shared/curriculum.ts'];
 }
 
 export function writeReadmeTable(): void {
