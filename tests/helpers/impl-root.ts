@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Absolute path of the folder `@impl` points at: steps/ (learner) or solutions/. */
+    /** Absolute path of the folder `@impl` points at: steps/ (learner) or the reference code. */
     implRoot: string;
   }
 }

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import type { StepModule } from './balancer.js';
 
-/** The code a suite runs against: one step folder (from steps/ or solutions/, see vitest.config.ts). */
+/** The code a suite runs against: one step folder (from steps/ or the reference code, see vitest.config.ts). */
 export interface Target<Options> {
   /** The step whose folder is under test, e.g. `step2`. */
   id: string;

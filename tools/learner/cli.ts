@@ -29,7 +29,7 @@ const LATEST = STEPS[STEPS.length - 1];
 /** The name the banner shows: the package's, so that a copy under another name says its own. */
 const PRODUCT = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
 
-const USAGE = `usage: npm start -- [options]
+const ALL_FLAGS = `usage: npm start -- [options]
   --backends <urls>         comma-separated backend URLs (default: start 3 demo backends)
   --port <n>                port to listen on (default 3030)
   --host <address>          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -63,6 +63,10 @@ const USAGE = `usage: npm start -- [options]
   --drain-timeout <ms>      on SIGTERM or Ctrl-C, how long in-flight requests may take to finish (default 10000)
   --quiet                   no per-request log lines
   --help                    show this help`;
+/** The usage text without the flags of steps this copy does not have (`step 4+` lines in a step 3 copy). */
+const USAGE = ALL_FLAGS.split(/\n(?=  --)/)
+  .filter((flag) => Number(/^ {2}--\S+ +(?:<\S+> +)?step (\d+)\+:/.exec(flag)?.[1] ?? 0) <= LATEST.number)
+  .join('\n');
 
 export interface CliOptions {
   backends?: string[];

@@ -1,8 +1,8 @@
 /**
  * Where `npm run reset` finds a step's starter as it was handed out. The command does not know: it is
- * given a StarterSource. This repository generates starters from the reference code
- * (tools/maintainer/learner-reset.ts); a take-home copy carries the one starter it was made with, in
- * tools/learner/shipped-starter.json (written by the take-home tool), so reset works there without git.
+ * given a StarterSource. The full repository generates starters from the reference code; a take-home
+ * copy carries the one starter it was made with, in tools/learner/shipped-starter.json, so reset
+ * works there without git.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

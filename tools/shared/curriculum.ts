@@ -9,23 +9,27 @@ export interface Step {
   /** Also the filter a learner types: `npm test -- step2`. */
   id: `step${number}`;
   number: number;
-  /** Folder name under steps/ and solutions/, and the chapter's name under docs/. */
+  /** Folder name under steps/ and of the step's reference code, and the chapter's name under docs/. */
   folder: string;
   title: string;
   /** One line for the README table. */
   summary: string;
   difficulty: 'easy' | 'medium' | 'hard';
+  /** The guided level's planned time, in minutes. */
   minutes: number;
+  /** The challenge level's planned time, in minutes (see the README for how the estimates were made). */
+  challengeMinutes?: number;
   /**
-   * The solution files this step writes: the ones it adds and the ones whose code it changes. Every
-   * other file of solutions/<folder> is inherited: `npm run sync` copies it from the step before, with
-   * that step's exercise markers removed (tools/maintainer/inheritance.ts). A fix to step 1's hop-by-hop.ts then
-   * reaches every later step with one command, and the diff between two steps is exactly the new concept.
+   * The files this step writes: the ones it adds and the ones whose code it changes. Every other
+   * file of the step's reference folder is inherited: `npm run sync` copies it from the step before,
+   * with that step's exercise markers removed. A fix to step 1's
+   * hop-by-hop.ts then reaches every later step with one command, and the diff between two steps is
+   * exactly the new concept.
    */
   owns: readonly string[];
   /**
    * The files a challenge starter leaves to the learner's design: cut to their exported contract
-   * (tools/maintainer/challenge.ts). The guided starter keeps their structure and marks TODOs in them.
+   * by the starter generator. The guided starter keeps their structure and marks TODOs in them.
    */
   designs?: readonly string[];
   /** The earlier steps' checks run in this many test files of their own, beside the step's (see testFilesOf). */
