@@ -10,7 +10,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
  *   whatever the client sent: a client could otherwise claim to have used https.
  */
 export function addForwardedHeaders(outbound: ClientRequest, inbound: IncomingMessage): void {
-  // #region exercise(step1, 3): set X-Forwarded-For (append the client address to any existing value), X-Forwarded-Proto and X-Forwarded-Host on the outbound request
+  // #region exercise(step1, 3): tell the backend who the client is: X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host on the outbound request — append the client address to any X-Forwarded-For already there; set the other two
   // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
   const clientAddress = inbound.socket.remoteAddress ?? '';
   const earlier = inbound.headers['x-forwarded-for'];

@@ -35,7 +35,7 @@ export class Proxy {
       // Stryker restore BlockStatement
     });
     this.#proxy.on('proxyRes', (backendRes, _inbound, res) => watchBackendResponse(backendRes, res, timeouts));
-    // #region exercise(step1, 2): answer http-proxy's 'error' event with sendError(res, err), so that the client gets 502 or 504 — the placeholder below only keeps the process alive
+    // #region exercise(step1, 2): answer a failed forward so that the client gets 502 or 504, not a crash (the placeholder below only keeps the process alive) — listen to http-proxy's 'error' event and call sendError(res, err)
     this.#proxy.on('error', (err, _inbound, res) => {
       // For plain HTTP requests `res` is the ServerResponse (it is a Socket only for WebSocket upgrades).
       if (res instanceof http.ServerResponse) sendError(res, err);
@@ -57,7 +57,7 @@ export class Proxy {
     // Node has already answered `100 Continue` to the client, and with Expect set http-proxy skips its
     // 'proxyReq' event, which we need for the path, the framing, the X-Forwarded-* headers and the timeout.
     delete inbound.headers.expect;
-    // #region exercise(step1, 1): forward the inbound request to the backend with http-proxy's web() method
+    // #region exercise(step1, 1): forward the inbound request to the backend — http-proxy's web() method does it
     this.#proxy.web(inbound, res, { target: backend });
     // #endregion
   }

@@ -16,14 +16,14 @@ export class Backend {
 
   /** Whether requests may go to this backend. Go guards the same flag with a sync.RWMutex. */
   isAlive(): boolean {
-    // #region exercise(step2, 1): read this backend's slot of the shared flags with Atomics.load (1 = alive)
+    // #region exercise(step2, 1): read this backend's alive flag from shared memory — Atomics.load on its slot of the shared flags (1 = alive)
     return Atomics.load(this.flags, this.index) === 1;
     // #endregion
   }
 
   /** Marks the backend up or down. Step 3 calls this when a backend fails; step 4 when health checks say so. */
   markAlive(alive: boolean): void {
-    // #region exercise(step2, 1): write 1 (alive) or 0 (down) into this backend's slot with Atomics.store
+    // #region exercise(step2, 1): write this backend's alive flag to shared memory — Atomics.store 1 (alive) or 0 (down) into its slot
     Atomics.store(this.flags, this.index, alive ? 1 : 0);
     // #endregion
   }

@@ -57,7 +57,7 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   const { onRequest } = options;
 
   const traffic = createTrafficServer((inbound, res) => {
-    // #region exercise(step2, 4): ask the pool for the next alive backend in rotation instead of always the first
+    // #region exercise(step2, 4): send each request to the next alive backend in rotation instead of always the first — ask the pool
     const backend = pool.next();
     // #starter const backend = pool.backends.at(0); // step 1's choice: always the first
     // #endregion

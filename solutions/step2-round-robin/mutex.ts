@@ -11,7 +11,7 @@ export class Mutex {
 
   /** Waits for the lock and resolves with the function that releases it. Release exactly once. */
   lock(): Promise<() => void> {
-    // #region exercise(step2, 5): chain a new promise onto #tail; resolve with a release function once the previous holder has released
+    // #region exercise(step2, 5): wait your turn and resolve with a release function, in the order callers asked — chain a new promise onto #tail (replace #tail before you await), then wait for the previous holder's release
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const acquired = this.#tail.then(() => release);

@@ -40,7 +40,7 @@ export class ServerPool {
    * The counter is 32 bits wide; `>>> 0` reads it as unsigned, so it counts to 2³² - 1 and wraps to 0.
    */
   nextTicket(): number {
-    // #region exercise(step2, 2): increment the ticket slot atomically with Atomics.add and return the value it had before (read it as unsigned with >>> 0)
+    // #region exercise(step2, 2): take a ticket: increment the shared counter atomically and return the value it had before — Atomics.add returns the old value; read it as unsigned with >>> 0
     return Atomics.add(this.#state, this.#ticketSlot, 1) >>> 0;
     // #endregion
   }
@@ -51,7 +51,7 @@ export class ServerPool {
    * after it" (the Go original's walk) would send the dead one's share to its neighbour, doubling its load.
    */
   next(): Backend | undefined {
-    // #region exercise(step2, 3): collect the alive backends; if there are none return undefined, else pick alive[ticket % alive.length] with a fresh ticket
+    // #region exercise(step2, 3): pick the next alive backend in rotation, or undefined when none is alive — collect the alive backends, then alive[ticket % alive.length] with a fresh ticket
     const alive = this.backends.filter((backend) => backend.isAlive());
     if (alive.length === 0) return undefined;
     return alive[this.nextTicket() % alive.length];

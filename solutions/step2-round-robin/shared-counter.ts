@@ -22,7 +22,7 @@ export async function takeTicketRacy(store: AsyncStore): Promise<number> {
 
 /** The same read-modify-write under a mutex: one request at a time between the read and the write. */
 export function takeTicket(store: AsyncStore, mutex: Mutex): Promise<number> {
-  // #region exercise(step2, 6): run takeTicketRacy(store) inside mutex.runExclusive so no other request can read between its get and set
+  // #region exercise(step2, 6): make the racy get-then-set ticket safe — run takeTicketRacy(store) inside mutex.runExclusive
   return mutex.runExclusive(() => takeTicketRacy(store));
   // #endregion
 }

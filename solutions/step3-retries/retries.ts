@@ -36,7 +36,7 @@ export interface RetryOptions {
  * one timeout or one reset POST is no proof that a backend is dead.
  */
 export async function forwardWithRetries(ctx: RequestContext, { pool, proxy }: Route, body: RequestBody, options: RetryOptions): Promise<void> {
-  // #region exercise(step3, 4): loop over attempts (pool.next(ctx.tried), ctx.startAttempt) and tries (count ctx.tries, proxy.tryOnce, mayRetry, options.sleep with ctx.clientGone); mark a backend down when its retries run out; end with 503
+  // #region exercise(step3, 4): retry on the same backend, then fail over, then answer 503 — loop over attempts (pool.next(ctx.tried), ctx.startAttempt) and tries (count ctx.tries, proxy.tryOnce, mayRetry, options.sleep with ctx.clientGone); mark a backend down when its retries run out; end with 503
   while (ctx.attempts < options.maxAttempts) {
     const backend = pool.next(ctx.tried);
     if (!backend) break;

@@ -20,7 +20,7 @@ export const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE'])
  * - `other`: anything else, such as a backend that accepted the request and then went silent.
  */
 export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
-  // #region exercise(step3, 2): classify the error by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'
+  // #region exercise(step3, 2): classify a failed try by whether the request can have reached the backend — by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'
   // Stryker disable next-line StringLiteral: any string that is in neither set does the same
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (NOT_SENT_CODES.has(code)) return 'not-sent';
@@ -36,7 +36,7 @@ export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
  * client's wait and the slow backend's load.
  */
 export function mayRetry(err: Error, method: string, body: RequestBody, res: ServerResponse): boolean {
-  // #region exercise(step3, 3): return false if res.headersSent or the body is streamed; then decide by failureKind(err) and IDEMPOTENT_METHODS
+  // #region exercise(step3, 3): decide whether a failed try may be sent again — false once res.headersSent or for a streamed body; then by failureKind(err) and IDEMPOTENT_METHODS
   if (res.headersSent || body.kind !== 'buffered') return false;
   const kind = failureKind(err);
   return kind === 'not-sent' || (kind === 'reset' && IDEMPOTENT_METHODS.has(method));

@@ -54,7 +54,7 @@ export class BackendHealth {
 
   /** Applies one probe result; returns the transition if the state changed. */
   recordProbe(passed: boolean, error?: string): Transition | undefined {
-    // #region exercise(step4, 1): count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds
+    // #region exercise(step4, 1): apply one probe's result to the backend's health state — count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds
     if (!passed) this.lastError = error;
     if (passed) {
       this.passes += 1;
@@ -81,7 +81,7 @@ export class BackendHealth {
    * Returns the transition and, for an ejection, how long the cooldown lasts.
    */
   recordFailure(error: string, now: number, mayEject: boolean): { transition: Transition; cooldownMs: number } | undefined {
-    // #region exercise(step4, 2): count the failure in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)
+    // #region exercise(step4, 2): count a failed request, and eject the backend at maxFails — count it in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)
     this.lastError = error;
     if (now - this.windowStart > this.rules.failWindowMs) {
       this.windowStart = now;

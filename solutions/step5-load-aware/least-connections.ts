@@ -11,7 +11,7 @@ export class LeastConnections implements BalancingPolicy {
   #turn = 0;
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // #region exercise(step5, 1): the candidate with the fewest requests in flight (backend.load.inFlight); break ties in turn with lowest() and this.#turn, not by list order
+    // #region exercise(step5, 1): least connections: the candidate with the fewest requests in flight, ties broken in turn — backend.load.inFlight; lowest() with this.#turn, not list order
     return lowest(candidates, (backend) => backend.load.inFlight, this.#turn++);
     // #endregion
   }

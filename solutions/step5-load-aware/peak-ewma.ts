@@ -21,7 +21,7 @@ export class PeakEwma implements BalancingPolicy {
   constructor(private readonly now: () => number) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // #region exercise(step5, 5): load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn
+    // #region exercise(step5, 5): pick the backend with the lowest expected wait — load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn
     const now = this.now();
     const costs = candidates.map((backend) => backend.load.costAt(now));
     const known = costs.filter((cost) => cost !== undefined);

@@ -14,7 +14,7 @@ export class PowerOfTwoChoices implements BalancingPolicy {
   constructor(private readonly random: () => number = Math.random) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // #region exercise(step5, 2): draw two *different* candidates with this.random() and keep the one with fewer requests in flight (the first drawn on a tie); with one candidate, take it
+    // #region exercise(step5, 2): power of two choices: two different random candidates, keep the less busy — this.random() twice without drawing the same one; fewer in flight wins, the first drawn on a tie; with one candidate, take it
     if (candidates.length < 2) return candidates[0];
     const first = Math.floor(this.random() * candidates.length);
     // The second draw is among the others: HAProxy draws with replacement, and then sometimes

@@ -15,7 +15,7 @@ export class SmoothWeighted implements BalancingPolicy {
   constructor(private readonly weights: readonly number[]) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // #region exercise(step5, 3): add each candidate's weight (this.weights[backend.index]) to its score in this.#score, pick the highest score (strictly higher wins, so ties go to the first), then take the sum of the candidates' weights off the winner's score
+    // #region exercise(step5, 3): smooth weighted round robin (nginx's) — add each candidate's weight (this.weights[backend.index]) to its score in this.#score, pick the highest score (strictly higher wins, so ties go to the first), then take the sum of the candidates' weights off the winner's score
     let total = 0;
     let best: Backend | undefined;
     for (const backend of candidates) {

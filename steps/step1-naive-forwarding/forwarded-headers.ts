@@ -11,6 +11,6 @@ import { NotImplementedError } from './errors.js';
  *   whatever the client sent: a client could otherwise claim to have used https.
  */
 export function addForwardedHeaders(outbound: ClientRequest, inbound: IncomingMessage): void {
-  // TODO(step1) 3 of 3: set X-Forwarded-For (append the client address to any existing value), X-Forwarded-Proto and X-Forwarded-Host on the outbound request
-  throw new NotImplementedError('step1-naive-forwarding', 'TODO 3 of 3 in forwarded-headers.ts: set X-Forwarded-For (append the client address to any existing value), X-Forwarded-Proto and X-Forwarded-Host on the outbound request');
+  // TODO(step1) 3 of 3: tell the backend who the client is: X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host on the outbound request (recipe: npm run hint -- step1 --todo 3)
+  throw new NotImplementedError('step1-naive-forwarding', 'TODO 3 of 3 in forwarded-headers.ts: tell the backend who the client is: X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host on the outbound request');
 }

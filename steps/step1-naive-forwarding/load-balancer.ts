@@ -86,9 +86,7 @@ function logWhenDone(
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
-      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
-      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: backend.origin,
       status: res.headersSent ? res.statusCode : 0,

@@ -26,21 +26,19 @@ export class Proxy {
     this.#proxy.on('proxyReq', (outbound, inbound, res) => {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
-      // Stryker disable BlockStatement: only a starter's unfinished TODO throws here (npm run walk covers it)
       try {
         prepareOutbound(outbound, inbound, this.#framings.get(inbound) as Framing, timeouts);
         refuseUnaskedUpgrade(outbound, res);
       } catch (err) {
         outbound.destroy(err as Error);
       }
-      // Stryker restore BlockStatement
     });
     this.#proxy.on('proxyRes', (backendRes, _inbound, res) => watchBackendResponse(backendRes, res, timeouts));
-    // TODO(step1) 2 of 3: answer http-proxy's 'error' event with sendError(res, err), so that the client gets 502 or 504 — the placeholder below only keeps the process alive
+    // TODO(step1) 2 of 3: answer a failed forward so that the client gets 502 or 504, not a crash (the placeholder below only keeps the process alive) (recipe: npm run hint -- step1 --todo 2)
     // A placeholder. Without any 'error' listener Node throws the event's error, and the first
     // refused connection kills the whole process (try it: delete these lines and run the tests).
     this.#proxy.on('error', (_err, _inbound, res) => {
-      if (res instanceof http.ServerResponse) sendError(res, new NotImplementedError('step1-naive-forwarding', "TODO 2 of 3 in proxy.ts: answer http-proxy's 'error' event with sendError(res, err), so that the client gets 502 or 504 — the placeholder below only keeps the process alive"));
+      if (res instanceof http.ServerResponse) sendError(res, new NotImplementedError('step1-naive-forwarding', 'TODO 2 of 3 in proxy.ts: answer a failed forward so that the client gets 502 or 504, not a crash (the placeholder below only keeps the process alive)'));
     });
   }
 
@@ -53,8 +51,8 @@ export class Proxy {
     // Node has already answered `100 Continue` to the client, and with Expect set http-proxy skips its
     // 'proxyReq' event, which we need for the path, the framing, the X-Forwarded-* headers and the timeout.
     delete inbound.headers.expect;
-    // TODO(step1) 1 of 3: forward the inbound request to the backend with http-proxy's web() method
-    throw new NotImplementedError('step1-naive-forwarding', "TODO 1 of 3 in proxy.ts: forward the inbound request to the backend with http-proxy's web() method");
+    // TODO(step1) 1 of 3: forward the inbound request to the backend (recipe: npm run hint -- step1 --todo 1)
+    throw new NotImplementedError('step1-naive-forwarding', 'TODO 1 of 3 in proxy.ts: forward the inbound request to the backend');
   }
 
   /** Closes the pooled upstream connections. */

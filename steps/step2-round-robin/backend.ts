@@ -17,13 +17,13 @@ export class Backend {
 
   /** Whether requests may go to this backend. Go guards the same flag with a sync.RWMutex. */
   isAlive(): boolean {
-    // TODO(step2) 1 of 6: read this backend's slot of the shared flags with Atomics.load (1 = alive)
-    throw new NotImplementedError('step2-round-robin', "TODO 1 of 6 in backend.ts: read this backend's slot of the shared flags with Atomics.load (1 = alive)");
+    // TODO(step2) 1 of 6: read this backend's alive flag from shared memory (recipe: npm run hint -- step2 --todo 1)
+    throw new NotImplementedError('step2-round-robin', "TODO 1 of 6 in backend.ts: read this backend's alive flag from shared memory");
   }
 
   /** Marks the backend up or down. Step 3 calls this when a backend fails; step 4 when health checks say so. */
   markAlive(alive: boolean): void {
-    // TODO(step2) 1 of 6: write 1 (alive) or 0 (down) into this backend's slot with Atomics.store
-    throw new NotImplementedError('step2-round-robin', "TODO 1 of 6 in backend.ts: write 1 (alive) or 0 (down) into this backend's slot with Atomics.store");
+    // TODO(step2) 1 of 6: write this backend's alive flag to shared memory (recipe: npm run hint -- step2 --todo 1)
+    throw new NotImplementedError('step2-round-robin', "TODO 1 of 6 in backend.ts: write this backend's alive flag to shared memory");
   }
 }

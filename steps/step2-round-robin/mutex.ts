@@ -12,8 +12,8 @@ export class Mutex {
 
   /** Waits for the lock and resolves with the function that releases it. Release exactly once. */
   lock(): Promise<() => void> {
-    // TODO(step2) 5 of 6: chain a new promise onto #tail; resolve with a release function once the previous holder has released
-    throw new NotImplementedError('step2-round-robin', 'TODO 5 of 6 in mutex.ts: chain a new promise onto #tail; resolve with a release function once the previous holder has released');
+    // TODO(step2) 5 of 6: wait your turn and resolve with a release function, in the order callers asked (recipe: npm run hint -- step2 --todo 5)
+    throw new NotImplementedError('step2-round-robin', 'TODO 5 of 6 in mutex.ts: wait your turn and resolve with a release function, in the order callers asked');
   }
 
   /** Runs `section` while holding the lock, and releases it even if `section` throws. */

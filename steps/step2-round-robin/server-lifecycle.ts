@@ -29,12 +29,10 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
     // connection closes.
     if (!server.listening) res.shouldKeepAlive = false;
     inFlight.add(res);
-    // Stryker disable next-line StringLiteral,BlockStatement,ArrowFunction: forgetting finished answers only keeps memory in check, which no test can time
     res.once('close', () => inFlight.delete(res));
     try {
       handler(inbound, res);
     } catch (err) {
-      // Stryker disable next-line BlockStatement: only unfinished code reaches it (npm run check times the challenge starters, which would hang without it)
       // A bug that throws before the handler's own error path would escape into Node's HTTP parser:
       // the process would crash, or the client would wait for an answer that never comes.
       sendError(res, err as Error);
@@ -53,7 +51,6 @@ export function createTrafficServer(handler: http.RequestListener): TrafficServe
 
   let draining: Promise<void> | undefined;
   const drain = (deadlineMs: number): Promise<void> => {
-    // Stryker disable next-line ConditionalExpression: a second server.close() would wait for the same 'close' event anyway
     if (!server.listening) return draining ?? Promise.resolve();
     draining = new Promise((resolve) => {
       const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);

@@ -41,8 +41,8 @@ export class ServerPool {
    * The counter is 32 bits wide; `>>> 0` reads it as unsigned, so it counts to 2³² - 1 and wraps to 0.
    */
   nextTicket(): number {
-    // TODO(step2) 2 of 6: increment the ticket slot atomically with Atomics.add and return the value it had before (read it as unsigned with >>> 0)
-    throw new NotImplementedError('step2-round-robin', 'TODO 2 of 6 in server-pool.ts: increment the ticket slot atomically with Atomics.add and return the value it had before (read it as unsigned with >>> 0)');
+    // TODO(step2) 2 of 6: take a ticket: increment the shared counter atomically and return the value it had before (recipe: npm run hint -- step2 --todo 2)
+    throw new NotImplementedError('step2-round-robin', 'TODO 2 of 6 in server-pool.ts: take a ticket: increment the shared counter atomically and return the value it had before');
   }
 
   /**
@@ -51,7 +51,7 @@ export class ServerPool {
    * after it" (the Go original's walk) would send the dead one's share to its neighbour, doubling its load.
    */
   next(): Backend | undefined {
-    // TODO(step2) 3 of 6: collect the alive backends; if there are none return undefined, else pick alive[ticket % alive.length] with a fresh ticket
-    throw new NotImplementedError('step2-round-robin', 'TODO 3 of 6 in server-pool.ts: collect the alive backends; if there are none return undefined, else pick alive[ticket % alive.length] with a fresh ticket');
+    // TODO(step2) 3 of 6: pick the next alive backend in rotation, or undefined when none is alive (recipe: npm run hint -- step2 --todo 3)
+    throw new NotImplementedError('step2-round-robin', 'TODO 3 of 6 in server-pool.ts: pick the next alive backend in rotation, or undefined when none is alive');
   }
 }

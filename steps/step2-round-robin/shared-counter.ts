@@ -23,6 +23,6 @@ export async function takeTicketRacy(store: AsyncStore): Promise<number> {
 
 /** The same read-modify-write under a mutex: one request at a time between the read and the write. */
 export function takeTicket(store: AsyncStore, mutex: Mutex): Promise<number> {
-  // TODO(step2) 6 of 6: run takeTicketRacy(store) inside mutex.runExclusive so no other request can read between its get and set
-  throw new NotImplementedError('step2-round-robin', 'TODO 6 of 6 in shared-counter.ts: run takeTicketRacy(store) inside mutex.runExclusive so no other request can read between its get and set');
+  // TODO(step2) 6 of 6: make the racy get-then-set ticket safe (recipe: npm run hint -- step2 --todo 6)
+  throw new NotImplementedError('step2-round-robin', 'TODO 6 of 6 in shared-counter.ts: make the racy get-then-set ticket safe');
 }

@@ -84,7 +84,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     if (onRequest) logWhenDone(ctx, onRequest);
     // Each try makes http-proxy add an 'error' and an 'aborted' listener to the inbound request, and
     // never removes them: allow one per try on top of Node's default of 10, or Node warns of a leak.
-    // Stryker disable next-line ArithmeticOperator: any bound above the tries will do; the tests prove 16 tries fit
     inbound.setMaxListeners(10 + retry.maxAttempts * (retry.maxRetries + 1));
     handle(ctx).catch((err: Error) => sendError(res, err)); // the one error path: a refused request, a client gone mid-body, or a bug
   });
@@ -116,7 +115,6 @@ function retryOptions(options: LoadBalancerOptions): RetryOptions {
     maxAttempts: wholeNumber('maxAttempts', options.maxAttempts ?? 3, 1),
     maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
     retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
-    // Stryker disable next-line ObjectLiteral: the tests inject their own sleep to check the signal is passed; this default only keeps it
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }
@@ -128,9 +126,7 @@ function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) =>
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
-      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
-      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: ctx.backend?.url.origin ?? '',
       attempts: ctx.attempts,

@@ -9,9 +9,9 @@ import { NotImplementedError } from './errors.js';
 export class RequestContext {
   /** Backends tried so far, the current one included: Go's "Attempts" value. */
   attempts = 0;
-  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend. */
+  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend; the retry loop adds one before each retry. */
   retries = 0;
-  /** Every try on every backend so far, for the request log. */
+  /** Every try on every backend so far, for the request log: the retry loop adds one for each try. */
   tries = 0;
   /** The backend of the current attempt. */
   backend: Backend | undefined;
@@ -29,14 +29,17 @@ export class RequestContext {
     });
   }
 
-  /** Aborted as soon as the client goes away; pass it to anything that waits. */
+  /**
+   * Aborted as soon as the client goes away before its answer is complete (the response closes
+   * without finishing; a finished answer is no client gone). Pass it to anything that waits.
+   */
   get clientGone(): AbortSignal {
     return this.#clientGone.signal;
   }
 
   /** Moves the request to `backend`: one more attempt, and a fresh retry count for it. */
   startAttempt(backend: Backend): void {
-    // TODO(step3) 1 of 4: count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend as the current one and as tried
-    throw new NotImplementedError('step3-retries', 'TODO 1 of 4 in request-context.ts: count one more attempt, reset retries to 0 (the Go original forgets this), and remember the backend as the current one and as tried');
+    // TODO(step3) 1 of 4: move the request to a new backend (recipe: npm run hint -- step3 --todo 1)
+    throw new NotImplementedError('step3-retries', 'TODO 1 of 4 in request-context.ts: move the request to a new backend');
   }
 }

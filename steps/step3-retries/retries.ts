@@ -36,7 +36,7 @@ export interface RetryOptions {
  * one timeout or one reset POST is no proof that a backend is dead.
  */
 export async function forwardWithRetries(ctx: RequestContext, { pool, proxy }: Route, body: RequestBody, options: RetryOptions): Promise<void> {
-  // TODO(step3) 4 of 4: loop over attempts (pool.next(ctx.tried), ctx.startAttempt) and tries (count ctx.tries, proxy.tryOnce, mayRetry, options.sleep with ctx.clientGone); mark a backend down when its retries run out; end with 503
+  // TODO(step3) 4 of 4: retry on the same backend, then fail over, then answer 503 (recipe: npm run hint -- step3 --todo 4)
   // Step 2's behaviour until you write the loop: one backend, one try.
   const backend = pool.next();
   if (!backend) return sendError(ctx.res, new NoBackendAvailableError());

@@ -21,8 +21,8 @@ export const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE'])
  * - `other`: anything else, such as a backend that accepted the request and then went silent.
  */
 export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
-  // TODO(step3) 2 of 4: classify the error by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'
-  throw new NotImplementedError('step3-retries', "TODO 2 of 4 in retry-policy.ts: classify the error by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'");
+  // TODO(step3) 2 of 4: classify a failed try by whether the request can have reached the backend (recipe: npm run hint -- step3 --todo 2)
+  throw new NotImplementedError('step3-retries', 'TODO 2 of 4 in retry-policy.ts: classify a failed try by whether the request can have reached the backend');
 }
 
 /**
@@ -32,6 +32,6 @@ export function failureKind(err: Error): 'not-sent' | 'reset' | 'other' {
  * client's wait and the slow backend's load.
  */
 export function mayRetry(err: Error, method: string, body: RequestBody, res: ServerResponse): boolean {
-  // TODO(step3) 3 of 4: return false if res.headersSent or the body is streamed; then decide by failureKind(err) and IDEMPOTENT_METHODS
-  throw new NotImplementedError('step3-retries', 'TODO 3 of 4 in retry-policy.ts: return false if res.headersSent or the body is streamed; then decide by failureKind(err) and IDEMPOTENT_METHODS');
+  // TODO(step3) 3 of 4: decide whether a failed try may be sent again (recipe: npm run hint -- step3 --todo 3)
+  throw new NotImplementedError('step3-retries', 'TODO 3 of 4 in retry-policy.ts: decide whether a failed try may be sent again');
 }

@@ -42,7 +42,6 @@ export class BackendHealth {
   windowStart = 0;
   /** Passive checks: how often it was ejected lately, and when it was last ejected. */
   ejections = 0;
-  // Stryker disable next-line UnaryOperator: before the first ejection there is no multiplier to reset either way
   lastEjection = -Infinity;
   lastError: string | undefined;
 
@@ -55,8 +54,8 @@ export class BackendHealth {
 
   /** Applies one probe result; returns the transition if the state changed. */
   recordProbe(passed: boolean, error?: string): Transition | undefined {
-    // TODO(step4) 1 of 3: count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds
-    throw new NotImplementedError('step4-health-checks', 'TODO 1 of 3 in backend-health.ts: count passes/fails in a row (a pass resets fails and vice versa), then move between up, suspect, down and recovering by the rise and fall thresholds');
+    // TODO(step4) 1 of 3: apply one probe's result to the backend's health state (recipe: npm run hint -- step4 --todo 1)
+    throw new NotImplementedError('step4-health-checks', "TODO 1 of 3 in backend-health.ts: apply one probe's result to the backend's health state");
   }
 
   /**
@@ -65,8 +64,8 @@ export class BackendHealth {
    * Returns the transition and, for an ejection, how long the cooldown lasts.
    */
   recordFailure(error: string, now: number, mayEject: boolean): { transition: Transition; cooldownMs: number } | undefined {
-    // TODO(step4) 2 of 3: count the failure in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)
-    throw new NotImplementedError('step4-health-checks', 'TODO 2 of 3 in backend-health.ts: count the failure in the window (start a new window when the old one expired); at maxFails, eject for baseEjectionMs × ejections (capped at maxEjectionMs)');
+    // TODO(step4) 2 of 3: count a failed request, and eject the backend at maxFails (recipe: npm run hint -- step4 --todo 2)
+    throw new NotImplementedError('step4-health-checks', 'TODO 2 of 3 in backend-health.ts: count a failed request, and eject the backend at maxFails');
   }
 
   /** A request succeeded: the failures so far were not a streak. */

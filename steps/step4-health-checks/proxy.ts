@@ -35,14 +35,12 @@ export class Proxy {
     this.#proxy.on('proxyReq', (outbound, inbound, res) => {
       // http-proxy emits this from a socket callback, where a throw would crash the process.
       // Failing just this request sends the error down the one error path instead.
-      // Stryker disable BlockStatement: only a starter's unfinished TODO throws here (npm run walk covers it)
       try {
         prepareOutbound(outbound, inbound, this.#framings.get(inbound) as Framing, timeouts);
         refuseUnaskedUpgrade(outbound, res, (err) => this.#brokenOff.set(res, err));
       } catch (err) {
         outbound.destroy(err as Error);
       }
-      // Stryker restore BlockStatement
     });
     this.#proxy.on('proxyRes', (backendRes, _inbound, res) => {
       // Registered before watchBackendResponse cuts the client off, so the try knows whose fault it was.
@@ -81,13 +79,11 @@ export class Proxy {
       // http-proxy reports errors of both sides here; a client whose socket is gone caused its own.
       const failed = (error: Error) => settle(inbound.socket.destroyed ? { kind: 'client-gone' } : { kind: 'failed', error });
       res.once('finish', answered).once('close', closed);
-      // Stryker disable BlockStatement: web() throws only for a broken target, and parseBackends refuses those
       try {
         this.#proxy.web(inbound, res, { target: backend, buffer: bodyStream(body) }, failed);
       } catch (error) {
         failed(error as Error);
       }
-      // Stryker restore BlockStatement
     });
   }
 

@@ -19,7 +19,6 @@ const NO_BODY: RequestBody = { kind: 'buffered', bytes: Buffer.alloc(0), framing
  */
 export function bodyStream(body: RequestBody): Readable | undefined {
   if (body.kind === 'streamed') return body.stream;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only; an empty stream sends the same bytes
   return body.bytes.length > 0 ? Readable.from([body.bytes]) : undefined;
 }
 

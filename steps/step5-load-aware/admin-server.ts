@@ -12,7 +12,6 @@ export function createAdminServer(status: () => unknown): http.Server {
   return http.createServer((req, res) => {
     // A query string (`/lb/status?pretty`) changes nothing; the path decides. Not new URL(): it throws
     // on a target such as `http://[`, and a throw in this handler would take the process down.
-    // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/lb/status') return void answerText(res, 404, 'not found: try GET /lb/status\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void answerText(res, 405, 'method not allowed: try GET /lb/status\n', { allow: 'GET, HEAD' });

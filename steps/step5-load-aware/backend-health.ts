@@ -41,7 +41,6 @@ export class BackendHealth {
   windowStart = 0;
   /** Passive checks: how often it was ejected lately, and when it was last ejected. */
   ejections = 0;
-  // Stryker disable next-line UnaryOperator: before the first ejection there is no multiplier to reset either way
   lastEjection = -Infinity;
   lastError: string | undefined;
 

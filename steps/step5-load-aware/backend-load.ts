@@ -31,7 +31,7 @@ export class BackendLoad {
    * keeps weight `exp(-elapsed / decayMs)`, elapsed since it was last stored, and the sample gets the rest.
    */
   observe(latencyMs: number, now: number): void {
-    // TODO(step5) 4 of 7: peak EWMA — a sample above the stored estimate (this.#cost) replaces it; otherwise blend: this.#cost × weight + sample × (1 - weight), with weight = exp(-elapsed / decayMs) since this.#stamp
+    // TODO(step5) 4 of 7: peak EWMA (recipe: npm run hint -- step5 --todo 4)
   }
 
   /**

@@ -59,13 +59,13 @@ export class Dispatcher {
     if (ctx.clientGone.aborted) return Promise.resolve(undefined);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
-    // TODO(step5) 7 of 7: back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone); a waiter has four ways out (admit, fail, timeout, client gone) and each clears the timer, the abort listener and its place
-    throw new NotImplementedError('step5-load-aware', 'TODO 7 of 7 in dispatcher.ts: back-pressure — every candidate is full: wait in this.#waiting in arrival order (at most limits.maxQueue requests), reject with OverloadedError when the queue is full or after limits.queueTimeoutMs, and leave the queue at once when the client goes (ctx.clientGone); a waiter has four ways out (admit, fail, timeout, client gone) and each clears the timer, the abort listener and its place');
+    // TODO(step5) 7 of 7: back-pressure (recipe: npm run hint -- step5 --todo 7)
+    throw new NotImplementedError('step5-load-aware', 'TODO 7 of 7 in dispatcher.ts: back-pressure');
   }
 
   /** Ends the attempt that `acquire()` began: one request fewer in flight, and room for a waiting one. */
   release(backend: Backend): void {
-    // TODO(step5) 6 of 7: count requests in flight — release() takes one off backend.load.inFlight (acquire's #pick adds one), then lets waiting requests in
+    // TODO(step5) 6 of 7: count requests in flight (recipe: npm run hint -- step5 --todo 6)
     this.wake();
   }
 
@@ -76,7 +76,6 @@ export class Dispatcher {
     // A client that gave up only tells us the backend took at least this long. That is news when it
     // is more than the estimate: a backend that hangs until every client leaves must not look fast.
     if (outcome.kind === 'client-gone') {
-      // Stryker disable next-line EqualityOperator: a sample equal to the estimate just read leaves it as it is
       if (elapsed > (backend.load.costAt(now) ?? 0)) backend.load.observe(elapsed, now);
       return;
     }
@@ -95,7 +94,6 @@ export class Dispatcher {
       backend = this.policy.select(roomy, ctx.inbound);
     } catch (error) {
       // Your own policy may throw anything, `null` included; the error path needs an Error.
-      // Stryker disable next-line StringLiteral: the message is for whoever reads the error; the client gets 502 either way
       throw error instanceof Error ? error : new Error(`policy ${this.policy.name} threw ${String(error)}`);
     }
     // A policy may only pick among what it was offered: a tried, down or full backend, or a stranger,

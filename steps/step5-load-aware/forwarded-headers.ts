@@ -10,7 +10,6 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
  *   whatever the client sent: a client could otherwise claim to have used https.
  */
 export function addForwardedHeaders(outbound: ClientRequest, inbound: IncomingMessage): void {
-  // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
   const clientAddress = inbound.socket.remoteAddress ?? '';
   const earlier = inbound.headers['x-forwarded-for'];
   outbound.setHeader('x-forwarded-for', earlier ? `${earlier}, ${clientAddress}` : clientAddress);

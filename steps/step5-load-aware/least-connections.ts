@@ -12,7 +12,7 @@ export class LeastConnections implements BalancingPolicy {
   #turn = 0;
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // TODO(step5) 1 of 7: the candidate with the fewest requests in flight (backend.load.inFlight); break ties in turn with lowest() and this.#turn, not by list order
-    throw new NotImplementedError('step5-load-aware', 'TODO 1 of 7 in least-connections.ts: the candidate with the fewest requests in flight (backend.load.inFlight); break ties in turn with lowest() and this.#turn, not by list order');
+    // TODO(step5) 1 of 7: least connections: the candidate with the fewest requests in flight, ties broken in turn (recipe: npm run hint -- step5 --todo 1)
+    throw new NotImplementedError('step5-load-aware', 'TODO 1 of 7 in least-connections.ts: least connections: the candidate with the fewest requests in flight, ties broken in turn');
   }
 }

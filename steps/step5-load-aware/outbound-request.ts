@@ -24,7 +24,6 @@ export interface OutboundTimeouts {
 export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessage, framing: Framing, timeouts: OutboundTimeouts): void {
   // http-proxy rebuilds the path with its own urlJoin, which merges `//` and re-escapes some characters.
   // A proxy should pass the request target on exactly as the client sent it.
-  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
   outbound.path = inbound.url ?? '/';
   for (const name of hopByHopNames(inbound.headers.connection)) outbound.removeHeader(name);
   // After the hop-by-hop headers: Transfer-Encoding is one of them, and the body still needs framing.
@@ -41,7 +40,6 @@ export function prepareOutbound(outbound: ClientRequest, inbound: IncomingMessag
  * begun, it stands: errors of the upload are ignored, and a broken answer is caught by its own 'error'
  * (backend-response.ts).
  */
-// Stryker disable all: the race it guards against (the upload fails in the same moment the answer
 // arrives) cannot be forced on loopback; the suites check that an early 413 arrives, which it must either way.
 function keepEarlyAnswers(outbound: ClientRequest): void {
   outbound.once('response', () => {
@@ -49,7 +47,6 @@ function keepEarlyAnswers(outbound: ClientRequest): void {
     outbound.on('error', () => {});
   });
 }
-// Stryker restore all
 
 /**
  * The clocks of one request, each blaming only the side it waits for:

@@ -22,7 +22,7 @@ export class PeakEwma implements BalancingPolicy {
   constructor(private readonly now: () => number) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // TODO(step5) 5 of 7: load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn
-    throw new NotImplementedError('step5-load-aware', "TODO 5 of 7 in peak-ewma.ts: load = latency estimate (backend.load.costAt(now), at least MIN_COST_MS) × (inFlight + 1); a backend with no estimate yet costs the average of the others' (0 if none has one); lowest load wins, ties spread by lowest() and this.#turn");
+    // TODO(step5) 5 of 7: pick the backend with the lowest expected wait (recipe: npm run hint -- step5 --todo 5)
+    throw new NotImplementedError('step5-load-aware', 'TODO 5 of 7 in peak-ewma.ts: pick the backend with the lowest expected wait');
   }
 }

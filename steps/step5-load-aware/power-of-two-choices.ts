@@ -15,7 +15,7 @@ export class PowerOfTwoChoices implements BalancingPolicy {
   constructor(private readonly random: () => number = Math.random) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // TODO(step5) 2 of 7: draw two *different* candidates with this.random() and keep the one with fewer requests in flight (the first drawn on a tie); with one candidate, take it
-    throw new NotImplementedError('step5-load-aware', 'TODO 2 of 7 in power-of-two-choices.ts: draw two *different* candidates with this.random() and keep the one with fewer requests in flight (the first drawn on a tie); with one candidate, take it');
+    // TODO(step5) 2 of 7: power of two choices: two different random candidates, keep the less busy (recipe: npm run hint -- step5 --todo 2)
+    throw new NotImplementedError('step5-load-aware', 'TODO 2 of 7 in power-of-two-choices.ts: power of two choices: two different random candidates, keep the less busy');
   }
 }

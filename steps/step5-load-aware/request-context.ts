@@ -8,9 +8,9 @@ import type { Backend } from './backend.js';
 export class RequestContext {
   /** Backends tried so far, the current one included: Go's "Attempts" value. */
   attempts = 0;
-  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend. */
+  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend; the retry loop adds one before each retry. */
   retries = 0;
-  /** Every try on every backend so far, for the request log. */
+  /** Every try on every backend so far, for the request log: the retry loop adds one for each try. */
   tries = 0;
   /** The backend of the current attempt. */
   backend: Backend | undefined;
@@ -28,7 +28,10 @@ export class RequestContext {
     });
   }
 
-  /** Aborted as soon as the client goes away; pass it to anything that waits. */
+  /**
+   * Aborted as soon as the client goes away before its answer is complete (the response closes
+   * without finishing; a finished answer is no client gone). Pass it to anything that waits.
+   */
   get clientGone(): AbortSignal {
     return this.#clientGone.signal;
   }

@@ -56,7 +56,6 @@ export async function forwardWithRetries(ctx: RequestContext, { dispatcher, prox
           health.reportResponse(backend, outcome.status);
           return;
         }
-        // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
         if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
           if (blamesBackend(outcome.error)) health.reportFailure(backend, describe(outcome.error));
           return sendError(ctx.res, outcome.error);

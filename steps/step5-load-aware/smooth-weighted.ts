@@ -16,8 +16,8 @@ export class SmoothWeighted implements BalancingPolicy {
   constructor(private readonly weights: readonly number[]) {}
 
   select(candidates: readonly Backend[]): Backend | undefined {
-    // TODO(step5) 3 of 7: add each candidate's weight (this.weights[backend.index]) to its score in this.#score, pick the highest score (strictly higher wins, so ties go to the first), then take the sum of the candidates' weights off the winner's score
-    throw new NotImplementedError('step5-load-aware', "TODO 3 of 7 in smooth-weighted.ts: add each candidate's weight (this.weights[backend.index]) to its score in this.#score, pick the highest score (strictly higher wins, so ties go to the first), then take the sum of the candidates' weights off the winner's score");
+    // TODO(step5) 3 of 7: smooth weighted round robin (nginx's) (recipe: npm run hint -- step5 --todo 3)
+    throw new NotImplementedError('step5-load-aware', "TODO 3 of 7 in smooth-weighted.ts: smooth weighted round robin (nginx's)");
   }
 
   #scoreOf(backend: Backend): number {

@@ -32,7 +32,6 @@ export class BackendLoad {
    */
   observe(latencyMs: number, now: number): void {
     const weight = this.#weightAt(now);
-    // Stryker disable next-line EqualityOperator: at equality both branches give the sample
     this.#cost = latencyMs > this.#cost ? latencyMs : this.#cost * weight + latencyMs * (1 - weight);
     this.#stamp = now;
     this.#sampled = true;

@@ -118,11 +118,9 @@ export class HealthChecker {
     }
     for (const backend of this.#pool.backends) {
       // A bug in the health checks must not take the traffic down with it: warn, and stop probing.
-      // Stryker disable all: only a starter's unfinished TODO throws in the loop (npm run walk covers it)
       this.#probeLoop(backend, this.#active, running.signal).catch((err: Error) => {
         process.emitWarning(`active health checks of ${backend.url.origin} stopped: ${err.message}`);
       });
-      // Stryker restore all
     }
   }
 
@@ -188,7 +186,7 @@ export class HealthChecker {
     while (!signal.aborted) {
       const result = await this.#probe(backend, active, signal);
       if (signal.aborted) return;
-      // TODO(step6) 7 of 7: fast recovery — while no backend is available, one passing probe is enough (pass rise 1), and the loop waits active.recoveryIntervalMs instead of intervalMs
+      // TODO(step6) 7 of 7: fast recovery (recipe: npm run hint -- step6 --todo 7)
       this.#apply(backend, health, health.recordProbe(result.passed, result.passed ? undefined : result.error), 'probe');
       if (signal.aborted) return; // whoever heard of the change may have stopped us
       await this.#wait(backend, active.intervalMs);
@@ -241,7 +239,6 @@ export class HealthChecker {
 
   /** The one rule for the alive flag: healthy by the checks, and not in maintenance. */
   #availableNow(backend: Backend): boolean {
-    // Stryker disable next-line BooleanLiteral: every backend of the pool has its BackendHealth
     return (this.#health.get(backend)?.available ?? false) && !this.#maintenance.has(backend);
   }
 

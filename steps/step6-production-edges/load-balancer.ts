@@ -169,7 +169,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     logWhenDone(ctx, done);
     // Each try makes http-proxy add an 'error' and an 'aborted' listener to the inbound request, and
     // never removes them: allow one per try on top of Node's default of 10, or Node warns of a leak.
-    // Stryker disable next-line ArithmeticOperator: any bound above the tries will do; the tests prove 16 tries fit
     inbound.setMaxListeners(10 + retry.maxAttempts * (retry.maxRetries + 1));
     handle(ctx).catch((err: Error) => fail(ctx, err)); // the one error path: a refused request, a client gone mid-body, or a bug
   });
@@ -214,7 +213,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     try {
       websocket = asksForWebSocket(inbound);
     } catch (err) {
-      // Stryker disable next-line BlockStatement: only unfinished code throws here (npm run check times the challenge starters, which would hang without it)
       return sendError(res, err as Error); // outside any promise: a throw would escape into Node's parser
     }
     if (!websocket) {
@@ -229,7 +227,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
         return void traffic.server.emit('request', inbound, res);
       }
       logWhenDone(new RequestContext(inbound, res), done);
-      // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 400
       return sendError(res, new BadRequestError('an upgrade request with a body'));
     }
     const ctx = new RequestContext(inbound, res);
@@ -240,7 +237,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   /** Picks a backend for a WebSocket, as for any request, and holds its place there while the tunnel is open. */
   async function tunnel(ctx: RequestContext, socket: Duplex, head: Buffer): Promise<void> {
     const framing = checkInbound(ctx.inbound);
-    // Stryker disable next-line StringLiteral: the same
     if (framing.kind === 'chunked' || (framing.kind === 'length' && framing.length > 0)) throw new BadRequestError('a WebSocket handshake has no body');
     toOriginForm(ctx.inbound);
     if (requestTimeoutMs > 0) ctx.startDeadline(requestTimeoutMs);
@@ -322,7 +318,6 @@ function retryOptions(options: LoadBalancerOptions): RetryOptions {
     maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
     retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
     tryTimeoutMs: belowTimerLimit('tryTimeoutMs', wholeNumber('tryTimeoutMs', options.tryTimeoutMs ?? 0)),
-    // Stryker disable next-line ObjectLiteral: the tests inject their own sleep to check the signal is passed; this default only keeps it
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }
@@ -334,14 +329,12 @@ function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) =>
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
-      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
-      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: ctx.backend?.url.origin ?? '',
       attempts: ctx.attempts,
       tries: ctx.tries,
-      // TODO(step6) 1 of 7: client aborts — a client that left before an answer began is logged as 499 (nginx's word); a WebSocket tunnel as 101 (res.statusCode)
+      // TODO(step6) 1 of 7: client aborts (recipe: npm run hint -- step6 --todo 1)
       status: res.headersSent ? res.statusCode : 0,
       durationMs: performance.now() - started,
     });

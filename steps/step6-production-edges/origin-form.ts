@@ -14,9 +14,8 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/is;
  * Origin form (`/path`) and `OPTIONS *` pass unchanged; any other target is refused with 400.
  */
 export function toOriginForm(inbound: IncomingMessage): void {
-  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
   const target = inbound.url ?? '/';
   if (target.startsWith('/') || (target === '*' && inbound.method === 'OPTIONS')) return;
-  // TODO(step6) 6 of 7: origin form — split an absolute-form target into authority and path (ABSOLUTE_FORM); refuse (BadRequestError) anything else, an empty authority, or one with user:password@; then set inbound.url to the path (`/` when empty) and Host to the authority
-  throw new NotImplementedError('step6-production-edges', 'TODO 6 of 7 in origin-form.ts: origin form — split an absolute-form target into authority and path (ABSOLUTE_FORM); refuse (BadRequestError) anything else, an empty authority, or one with user:password@; then set inbound.url to the path (`/` when empty) and Host to the authority');
+  // TODO(step6) 6 of 7: origin form (recipe: npm run hint -- step6 --todo 6)
+  throw new NotImplementedError('step6-production-edges', 'TODO 6 of 7 in origin-form.ts: origin form');
 }

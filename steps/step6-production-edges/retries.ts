@@ -58,7 +58,7 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
     // A failover is a retry too. It asks the budget before it takes a backend: a refused one must not
     // touch a backend it will never try.
     let budgeted = false;
-    // TODO(step6) 4 of 7: spend the retry budget — every try after the request's first (ctx.tries > 0) needs budget.startRetry() first: a failover asks before acquire(), a same-backend retry before its try; refused, answer lastError as it is (a refused same-backend retry also tells the health checks); every place taken is given back (endRetry) when its try ends, or when no try follows
+    // TODO(step6) 4 of 7: spend the retry budget (recipe: npm run hint -- step6 --todo 4)
     let backend: Backend | undefined;
     try {
       backend = await dispatcher.acquire(ctx); // may wait for room; rejects with 503 when overloaded, 504 past the deadline
@@ -83,8 +83,7 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
           health.reportResponse(backend, outcome.status);
           return;
         }
-        // TODO(step6) 2 of 7: the deadline — a try cut by the deadline (ctx.deadline.expired) ends the request with that error (504); the backend is not blamed: the time was the client's
-        // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
+        // TODO(step6) 2 of 7: the deadline (recipe: npm run hint -- step6 --todo 2)
         if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
           if (blamesBackend(outcome.error)) health.reportFailure(backend, describe(outcome.error));
           return sendError(ctx.res, outcome.error);
@@ -122,6 +121,5 @@ function waitingEnds(ctx: RequestContext): AbortSignal {
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */
 function describe(err: Error | undefined): string {
-  // Stryker disable next-line StringLiteral: every failed try sets lastError before a break
   return (err as NodeJS.ErrnoException | undefined)?.code ?? err?.message ?? '';
 }

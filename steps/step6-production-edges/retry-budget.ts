@@ -41,7 +41,7 @@ export class RetryBudget {
 
   /** Asks to start one retry: true (and counted until `endRetry()`) while the budget has room. */
   startRetry(): boolean {
-    // TODO(step6) 3 of 7: the retry budget — allow a retry only while this.retries is below this.limit; count it (and a refusal in this.refused)
+    // TODO(step6) 3 of 7: the retry budget (recipe: npm run hint -- step6 --todo 3)
     return true;
   }
 

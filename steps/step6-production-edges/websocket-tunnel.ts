@@ -37,7 +37,6 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
   const headers: http.OutgoingHttpHeaders = { ...inbound.headers };
   for (const name of hopByHopNames(inbound.headers.connection)) delete headers[name];
   const earlier = inbound.headers['x-forwarded-for'];
-  // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
   const clientAddress = inbound.socket.remoteAddress ?? '';
   Object.assign(headers, {
     connection: 'Upgrade',
@@ -47,7 +46,6 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
     'x-forwarded-host': inbound.headers.host,
   });
   if (inbound.headers.host === undefined) delete headers['x-forwarded-host'];
-  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
   const outbound = http.request({ host: backend.hostname, port: backend.port, method: 'GET', path: inbound.url ?? '/', headers, agent: false });
 
   return new Promise((resolve) => {
@@ -57,7 +55,6 @@ export function handshake(inbound: http.IncomingMessage, res: http.ServerRespons
       clearTimeout(connectTimer);
       clearTimeout(answerTimer);
       stopListening();
-      // Stryker disable next-line StringLiteral,MethodExpression: after a settled handshake destroying the request changes nothing (an open tunnel's socket is no longer the request's)
       client.off('close', gone).off('end', gone).off('data', keep);
       resolve(outcome);
     };
@@ -121,8 +118,8 @@ function switchingProtocols(backendRes: http.IncomingMessage): string {
  * are closed.
  */
 export function splice(a: Duplex, b: Duplex): Promise<void> {
-  // TODO(step6) 5 of 7: splice the tunnel — pipe a into b and b into a; an error on either destroys both; a side that closes makes the other destroySoon(); resolve when both are closed
+  // TODO(step6) 5 of 7: splice the tunnel (recipe: npm run hint -- step6 --todo 5)
   a.destroy();
   b.destroy();
-  return Promise.reject(new NotImplementedError('step6-production-edges', 'TODO 5 of 7 in websocket-tunnel.ts: splice the tunnel — pipe a into b and b into a; an error on either destroys both; a side that closes makes the other destroySoon(); resolve when both are closed'));
+  return Promise.reject(new NotImplementedError('step6-production-edges', 'TODO 5 of 7 in websocket-tunnel.ts: splice the tunnel'));
 }

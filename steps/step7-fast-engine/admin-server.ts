@@ -19,14 +19,12 @@ export function createAdminServer(pages: AdminPages): http.Server {
   return http.createServer((req, res) => {
     // A query string (`/lb/status?pretty`) changes nothing; the path decides. Not new URL(): it throws
     // on a target such as `http://[`, and a throw in this handler would take the process down.
-    // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/lb/status' && path !== '/lb/metrics') return void answerText(res, 404, 'not found: try GET /lb/status or GET /lb/metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void answerText(res, 405, `method not allowed: try GET ${path}\n`, { allow: 'GET, HEAD' });
     if (path === '/lb/status') return void answer(res, 'application/json', `${JSON.stringify(pages.status(), null, 2)}\n`);
     pages.metrics().then(
       ({ contentType, body }) => answer(res, contentType, body),
-      // Stryker disable next-line all: prom-client rejects only when a collect function throws, and ours read plain fields
       (err: Error) => answerText(res, 500, `metrics failed: ${err.message}\n`),
     );
   });

@@ -13,7 +13,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * Returns a function that stops the clock.
  */
 export function watchUpload(inbound: IncomingMessage, ms: number, onStall: () => void): () => void {
-  // Stryker disable next-line ConditionalExpression: speed only — most requests have no body to wait for, and the clock stops at its first tick
   if (inbound.complete) return () => {};
   let seen = inbound.socket.bytesRead;
   const clock = setInterval(() => {

@@ -63,7 +63,6 @@ export class Dispatcher {
     if (ctx.deadline.expired) return Promise.reject(ctx.deadline.expired);
     const pick = this.#pick(ctx);
     if (pick !== 'full') return Promise.resolve(pick);
-    // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 503 either way
     if (this.#waiting.length >= this.limits.maxQueue) return Promise.reject(new OverloadedError(`the queue is full (${this.limits.maxQueue} waiting)`));
     return new Promise((resolve, reject) => {
       const leave = () => {
@@ -85,7 +84,6 @@ export class Dispatcher {
       };
       const timer = setTimeout(() => {
         leave();
-        // Stryker disable next-line StringLiteral: the same
         reject(new OverloadedError(`waited ${this.limits.queueTimeoutMs} ms in the queue`));
       }, this.limits.queueTimeoutMs);
       // Nobody waits for the answer any more: give the place in the queue to the next request now.
@@ -110,7 +108,6 @@ export class Dispatcher {
     // A client that gave up only tells us the backend took at least this long. That is news when it
     // is more than the estimate: a backend that hangs until every client leaves must not look fast.
     if (outcome.kind === 'client-gone') {
-      // Stryker disable next-line EqualityOperator: a sample equal to the estimate just read leaves it as it is
       if (elapsed > (backend.load.costAt(now) ?? 0)) backend.load.observe(elapsed, now);
       return;
     }
@@ -129,7 +126,6 @@ export class Dispatcher {
       backend = this.policy.select(roomy, ctx.inbound);
     } catch (error) {
       // Your own policy may throw anything, `null` included; the error path needs an Error.
-      // Stryker disable next-line StringLiteral: the message is for whoever reads the error; the client gets 502 either way
       throw error instanceof Error ? error : new Error(`policy ${this.policy.name} threw ${String(error)}`);
     }
     // A policy may only pick among what it was offered: a tried, down or full backend, or a stranger,

@@ -113,7 +113,6 @@ export class OverloadedError extends LoadBalancerError {
  */
 export class RequestTimeoutError extends LoadBalancerError {
   constructor(timeoutMs: number) {
-    // Stryker disable next-line StringLiteral: the message is for whoever reads the error; code and status are what the client and the tests see
     super('REQUEST_TIMEOUT', `no answer began within the request's deadline of ${timeoutMs} ms`, 504);
   }
 }
@@ -124,7 +123,6 @@ export class RequestTimeoutError extends LoadBalancerError {
  */
 export class TryTimeoutError extends LoadBalancerError {
   constructor(timeoutMs: number) {
-    // Stryker disable next-line StringLiteral: the same
     super('TRY_TIMEOUT', `the backend began no answer within the try's ${timeoutMs} ms`, 504);
   }
 }

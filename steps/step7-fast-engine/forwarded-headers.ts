@@ -13,7 +13,6 @@ import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
  * ClientRequest.
  */
 export function addForwardedHeaders(headers: IncomingHttpHeaders, inbound: IncomingMessage): void {
-  // Stryker disable next-line StringLiteral: a socket knows its peer's address until it is destroyed
   const clientAddress = inbound.socket.remoteAddress ?? '';
   const earlier = inbound.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = earlier ? `${earlier}, ${clientAddress}` : clientAddress;

@@ -118,11 +118,9 @@ export class HealthChecker {
     }
     for (const backend of this.#pool.backends) {
       // A bug in the health checks must not take the traffic down with it: warn, and stop probing.
-      // Stryker disable all: only a starter's unfinished TODO throws in the loop (npm run walk covers it)
       this.#probeLoop(backend, this.#active, running.signal).catch((err: Error) => {
         process.emitWarning(`active health checks of ${backend.url.origin} stopped: ${err.message}`);
       });
-      // Stryker restore all
     }
   }
 
@@ -241,7 +239,6 @@ export class HealthChecker {
 
   /** The one rule for the alive flag: healthy by the checks, and not in maintenance. */
   #availableNow(backend: Backend): boolean {
-    // Stryker disable next-line BooleanLiteral: every backend of the pool has its BackendHealth
     return (this.#health.get(backend)?.available ?? false) && !this.#maintenance.has(backend);
   }
 

@@ -23,7 +23,6 @@ export const HOP_BY_HOP_HEADERS: readonly string[] = [
  * one of them: a client must not be able to make us drop it. Framing is re-applied by framing.ts.
  */
 export function hopByHopNames(connection: string | string[] | number | undefined): string[] {
-  // Stryker disable next-line ArrayDeclaration: a made-up name in this list would only delete a header nobody sends
   const named = typeof connection === 'string' ? connection.split(',').map((token) => token.trim().toLowerCase()) : [];
   return [...named.filter((name) => name !== 'host'), ...HOP_BY_HOP_HEADERS];
 }

@@ -221,7 +221,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
         return void traffic.server.emit('request', inbound, res);
       }
       logWhenDone(new RequestContext(inbound, res), done);
-      // Stryker disable next-line StringLiteral: the reason is for whoever reads the error; the client gets the same 400
       return sendError(res, new BadRequestError('an upgrade request with a body'));
     }
     const ctx = new RequestContext(inbound, res);
@@ -232,7 +231,6 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
   /** Picks a backend for a WebSocket, as for any request, and holds its place there while the tunnel is open. */
   async function tunnel(ctx: RequestContext, socket: Duplex, head: Buffer): Promise<void> {
     const framing = checkInbound(ctx.inbound);
-    // Stryker disable next-line StringLiteral: the same
     if (framing.kind === 'chunked' || (framing.kind === 'length' && framing.length > 0)) throw new BadRequestError('a WebSocket handshake has no body');
     toOriginForm(ctx.inbound);
     if (requestTimeoutMs > 0) ctx.startDeadline(requestTimeoutMs);
@@ -314,7 +312,6 @@ function retryOptions(options: LoadBalancerOptions): RetryOptions {
     maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 3),
     retryDelayMs: wholeNumber('retryDelayMs', options.retryDelayMs ?? 10),
     tryTimeoutMs: belowTimerLimit('tryTimeoutMs', wholeNumber('tryTimeoutMs', options.tryTimeoutMs ?? 0)),
-    // Stryker disable next-line ObjectLiteral: the tests inject their own sleep to check the signal is passed; this default only keeps it
     sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
   };
 }
@@ -326,9 +323,7 @@ function logWhenDone(ctx: RequestContext, onRequest: (entry: RequestLogEntry) =>
   // 'close' fires for every response: completed, failed, or abandoned by the client.
   res.once('close', () => {
     onRequest({
-      // Stryker disable next-line StringLiteral: Node sets method and url on every request it parsed
       method: inbound.method ?? '',
-      // Stryker disable next-line StringLiteral: the same
       url: inbound.url ?? '',
       backend: ctx.backend?.url.origin ?? '',
       attempts: ctx.attempts,

@@ -106,7 +106,6 @@ export class Metrics {
     this.#requests.inc({ backend, method, code: String(status) });
     // A WebSocket's lifetime is not a latency: minutes or hours would swamp the histogram.
     if (status !== 101) this.#duration.observe({ backend }, durationMs / 1000);
-    // Stryker disable next-line EqualityOperator: inc(0) for a single try counts nothing either way
     if (tries > 1) this.#retries.inc(tries - 1);
   }
 

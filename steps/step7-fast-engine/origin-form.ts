@@ -14,15 +14,12 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/is;
  * Origin form (`/path`) and `OPTIONS *` pass unchanged; any other target is refused with 400.
  */
 export function toOriginForm(inbound: IncomingMessage): void {
-  // Stryker disable next-line StringLiteral: Node sets url on every request it parsed
   const target = inbound.url ?? '/';
   if (target.startsWith('/') || (target === '*' && inbound.method === 'OPTIONS')) return;
   const match = ABSOLUTE_FORM.exec(target);
-  // Stryker disable next-line StringLiteral,MethodExpression: the reason is for whoever reads the error; the client gets the same 400
   if (!match) throw new BadRequestError(`a request target must be a path, or absolute (http://host/path), got ${target.slice(0, 100)}`);
   const [, authority, rest] = match;
   // user:password@ in an http URI is deprecated (RFC 9110 §4.2.4), and is what a phishing link hides behind.
-  // Stryker disable next-line StringLiteral: the same
   if (authority === '' || authority.includes('@')) throw new BadRequestError('the absolute request target names no valid host');
   // A fragment (`#top`) is for the browser alone; it never belongs in a request.
   const path = rest.replace(/#.*/s, '');

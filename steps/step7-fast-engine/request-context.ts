@@ -23,12 +23,10 @@ class RequestDeadline implements Deadline {
 
   listen(listener: (reason: Error) => void): () => void {
     this.#listeners.add(listener);
-    // Stryker disable next-line ArrowFunction: a listener left behind only cuts the try in flight, which that try's own listener does too; this keeps the set small
     return () => this.#listeners.delete(listener);
   }
 
   get signal(): AbortSignal {
-    // Stryker disable next-line ConditionalExpression: a fresh signal on every read behaves the same for the one pause that reads it
     if (!this.#controller) {
       this.#controller = new AbortController();
       if (this.expired) this.#controller.abort(this.expired);
@@ -51,9 +49,9 @@ class RequestDeadline implements Deadline {
 export class RequestContext {
   /** Backends tried so far, the current one included: Go's "Attempts" value. */
   attempts = 0;
-  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend. */
+  /** Extra tries on the current backend: Go's "Retry" value. It starts again at 0 for every backend; the retry loop adds one before each retry. */
   retries = 0;
-  /** Every try on every backend so far, for the request log. */
+  /** Every try on every backend so far, for the request log: the retry loop adds one for each try. */
   tries = 0;
   /** The backend of the current attempt. */
   backend: Backend | undefined;
@@ -86,7 +84,10 @@ export class RequestContext {
     return this.#left;
   }
 
-  /** Aborted as soon as the client goes away; pass it to anything that waits. */
+  /**
+   * Aborted as soon as the client goes away before its answer is complete (the response closes
+   * without finishing; a finished answer is no client gone). Pass it to anything that waits.
+   */
   get clientGone(): AbortSignal {
     if (!this.#clientGone) {
       this.#clientGone = new AbortController();

@@ -87,8 +87,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.#answering = true;
     this.#stopTryClocks();
     this.#startSilence();
-    // TODO(step7) 3 of 5: relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first
-    throw new NotImplementedError('step7-fast-engine', "TODO 3 of 5 in response-relay.ts: relay the answer — strip the backend's hop-by-hop headers, set Connection to what Node will do (close when the request is not complete: an early answer), writeHead with the backend's status line; write each chunk; end the response, giving the connection back to the pool first");
+    // TODO(step7) 3 of 5: relay the answer (recipe: npm run hint -- step7 --todo 3)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 3 of 5 in response-relay.ts: relay the answer');
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -134,8 +134,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   /** The client's socket is full: stop reading the backend, whose clock rests while the client's runs. */
   #pause(controller: Dispatcher.DispatchController): void {
-    // TODO(step7) 4 of 5: backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'
-    throw new NotImplementedError('step7-fast-engine', "TODO 4 of 5 in response-relay.ts: backpressure — pause undici (controller.pause()) and rest the backend's clock; the first time, start the client's download clock (watchDownload with this.#pauses) and, on every 'drain' of the response, restart the backend's clock and resume undici; then emit 'pause'");
+    // TODO(step7) 4 of 5: backpressure (recipe: npm run hint -- step7 --todo 4)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 4 of 5 in response-relay.ts: backpressure');
   }
 
   /** Ends this try with `error`, unless the backend's answer has begun: then it runs its course. */
@@ -198,7 +198,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
  */
 export function asOurs(err: Error): Error {
   if (err instanceof LoadBalancerError) return err;
-  // TODO(step7) 5 of 5: undici's errors in our words — UND_ERR_SOCKET "bad upgrade" is an UnexpectedUpgradeError; UND_ERR_SOCKET "other side closed" or "closed" is a reset (code ECONNRESET); UND_ERR_INVALID_ARG and UND_ERR_NOT_SUPPORTED are a RefusedRequestError (501); everything else passes as it is
+  // TODO(step7) 5 of 5: undici's errors in our words (recipe: npm run hint -- step7 --todo 5)
   return err;
 }
 

@@ -91,7 +91,6 @@ async function tryBackends(ctx: RequestContext, { dispatcher, proxy, health, bud
           return;
         }
         if (ctx.deadline.expired) return sendError(ctx.res, ctx.deadline.expired);
-        // Stryker disable next-line StringLiteral: Node sets the method on every request it parsed
         if (!mayRetry(outcome.error, ctx.inbound.method ?? '', body, ctx.res)) {
           if (blamesBackend(outcome.error)) health.reportFailure(backend, describe(outcome.error));
           return sendError(ctx.res, outcome.error);
@@ -129,6 +128,5 @@ function waitingEnds(ctx: RequestContext): AbortSignal {
 
 /** `ECONNREFUSED`, or the message when there is no code: short enough for a log line. */
 function describe(err: Error | undefined): string {
-  // Stryker disable next-line StringLiteral: every failed try sets lastError before a break
   return (err as NodeJS.ErrnoException | undefined)?.code ?? err?.message ?? '';
 }

@@ -54,8 +54,8 @@ export class ConnectionPool {
 
   /** An idle connection, or a new one. */
   take(): Client {
-    // TODO(step7) 2 of 5: keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason
-    throw new NotImplementedError('step7-fast-engine', "TODO 2 of 5 in upstream-pool.ts: keep-alive connections — take the last idle Client, or make a new one (new Client(origin, …) with connect: this.#connect and undici's own header and body timeouts off, 0) and remember it in #all; give() puts a live one back on #idle; discard() forgets it and destroys it with the reason");
+    // TODO(step7) 2 of 5: keep-alive connections (recipe: npm run hint -- step7 --todo 2)
+    throw new NotImplementedError('step7-fast-engine', 'TODO 2 of 5 in upstream-pool.ts: keep-alive connections');
   }
 
   /** A try is done with `client` and read its answer to the end: the next try may use it. */

@@ -57,7 +57,15 @@ export function rawExchange(baseUrl: string, bytes: string, { halfClose = true, 
       socket.destroy();
       reject(new Error(`the connection was still open after ${timeoutMs} ms; received so far: ${JSON.stringify(text().slice(0, 200))}`));
     });
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      // A starter's 501 says what is left to write: that beats any message about the bytes around it.
+      const unfinished = /^HTTP\/1\.1 501 [^\r]*\r\n[\s\S]*?\r\n\r\n(NotImplemented:[^\r\n]*\(see [^)]*\))/.exec(text());
+      if (unfinished) {
+        socket.destroy();
+        reject(new Error(unfinished[1]));
+      }
+    });
     socket.on('error', reject);
     socket.on('close', () => resolve(text()));
   });

@@ -42,6 +42,16 @@ describe('npm run hint', () => {
     expect(all.stdout.length).toBe(hintsOf(readFileSync(path.join(REPO, 'docs/step4-health-checks.md'), 'utf8')).length);
   });
 
+  it('gives the recipe of a TODO with --todo, from the chapter, where the TODO itself only says what to build', async () => {
+    const io = captureIO(REPO);
+    expect(await hint(['step3', '--todo', '2'], io)).toBe(0);
+    expect(io.stdout).toEqual(["step3 TODO 2, retry-policy.ts: by its code: NOT_SENT_CODES → 'not-sent', RESET_CODES → 'reset', anything else → 'other'"]);
+    const starter = readFileSync(path.join(REPO, 'steps/step3-retries/retry-policy.ts'), 'utf8');
+    expect(starter).toMatch(/TODO\(step3\) 2 of 4: classify a failed try by whether the request can have reached the backend \(recipe: npm run hint -- step3 --todo 2\)/);
+    expect(starter, 'the recipe is not in the starter').not.toContain('NOT_SENT_CODES → ');
+    await expect(hint(['step3', '--todo', '9'], io)).rejects.toThrow(/no recipe for TODO 9/);
+  });
+
   it('has --help, and rejects unknown steps and flags with a usage error', async () => {
     const io = captureIO(REPO);
     expect(await hint(['--help'], io)).toBe(0);

@@ -36,7 +36,7 @@ export const CANDIDATE_NAME = 'load-balancer';
 const AUTHOR = ['-c', 'user.name=Exercise', '-c', 'user.email=exercise@example.invalid'];
 /** Whole folders the candidate gets: the tools a learner uses, and what they import. */
 const SHIPPED_FOLDERS = ['tools/shared', 'tools/learner'];
-const COPIED_AS_IS = ['.nvmrc', '.gitignore'];
+const COPIED_AS_IS = ['.nvmrc'];
 
 export interface TakehomeOptions {
   step: Step;
@@ -71,7 +71,7 @@ export const takehome: Command = async (argv, io) => {
 
 /** The planned time of `step` at `level`, in minutes (tools/shared/curriculum.ts). */
 export function minutesFor(step: Step, level: Level): number {
-  return level === 'challenge' ? (step.challengeMinutes ?? step.minutes * 2) : step.minutes;
+  return level === 'challenge' ? step.challengeMinutes : step.minutes;
 }
 
 export function writeCandidate(root: string, target: string, options: TakehomeOptions): void {
@@ -96,6 +96,7 @@ export function writeCandidate(root: string, target: string, options: TakehomeOp
   write('vitest.config.ts', CANDIDATE_VITEST_CONFIG);
   write('README.md', candidateReadme(options));
   write('NOTES.md', NOTES_TEMPLATE);
+  write('.gitignore', 'node_modules\n');
 }
 
 /**

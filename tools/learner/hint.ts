@@ -9,10 +9,11 @@ import path from 'node:path';
 import { chapterOf, type Step } from '../shared/curriculum.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
 
-const HELP = `usage: npm run hint -- <step> [--all] [--reset]
+const HELP = `usage: npm run hint -- <step> [--all] [--reset] [--todo <n>]
 Prints the next hint for a step (e.g. step3, or 3), one more each time you ask.
-  --all     print every hint of the step at once
-  --reset   start again from the first hint`;
+  --all       print every hint of the step at once
+  --reset     start again from the first hint
+  --todo <n>  the recipe of TODO n: how the reference code does it, in a sentence`;
 
 /** The numbered list under `## Hints` in a chapter, one string per item (continuation lines joined). */
 export function hintsOf(chapter: string): string[] {
@@ -24,6 +25,15 @@ export function hintsOf(chapter: string): string[] {
     else if (/^\s+\S/.test(line) && hints.length > 0) hints[hints.length - 1] += ` ${line.trim()}`;
   }
   return hints;
+}
+
+/** The recipes at the end of a chapter's hints (`- TODO 2 (retry-policy.ts): …`), by TODO number. */
+export function recipesOf(chapter: string): Map<number, string[]> {
+  const recipes = new Map<number, string[]>();
+  for (const [, number, file, how] of chapter.matchAll(/^- TODO (\d+) \(([^)]+)\): (.*)$/gm)) {
+    recipes.set(Number(number), [...(recipes.get(Number(number)) ?? []), `${file}: ${how}`]);
+  }
+  return recipes;
 }
 
 /** Where the count of seen hints lives; ignored by git because node_modules is. */
@@ -51,10 +61,17 @@ function loadHints(step: Step, root: string): string[] {
 }
 
 export const hint: Command = async (argv, io) => {
-  const { values, positionals } = parseCommand(argv, { all: { type: 'boolean' }, reset: { type: 'boolean' } });
+  const { values, positionals } = parseCommand(argv, { all: { type: 'boolean' }, reset: { type: 'boolean' }, todo: { type: 'string' } });
   if (values.help) return (io.out(HELP), 0);
   if (positionals.length > 1) throw new UsageError(`one step at a time, got ${positionals.join(' ')}`);
   const step = stepArgument(positionals[0], io.root);
+  if (values.todo !== undefined) {
+    const recipes = recipesOf(readFileSync(path.join(io.root, chapterOf(step)), 'utf8'));
+    const recipe = recipes.get(Number(values.todo));
+    if (!recipe) throw new UsageError(`${step.id} has no recipe for TODO ${values.todo}; it has ${[...recipes.keys()].join(', ') || 'none'}`);
+    for (const line of recipe) io.out(`${step.id} TODO ${values.todo}, ${line}`);
+    return 0;
+  }
   const hints = loadHints(step, io.root);
   const seen = readSeen(io.root);
 

@@ -68,7 +68,7 @@ function progressBar(passed: number, total: number): string {
 
 export function nextAction(rows: readonly StepProgress[]): string {
   const next = rows.find((row) => row.state !== 'done');
-  if (!next) return 'all done: every step passes. See docs/performance.md, or try an extension from the chapters.';
+  if (!next) return 'all done: every step passes. Try an extension from the chapters.';
   const broken = next.earlierTotal - next.earlierPassed;
   const warning = broken > 0 && next.passed === next.total ? ` (its own tests pass, but ${broken} check(s) of earlier steps fail on this code)` : '';
   return `next: step ${next.step.number} (${next.step.title})${warning} — run \`npm test -- ${next.step.id}\`, read ${chapterOf(next.step)}`;

@@ -64,7 +64,7 @@ export function contractOf(source: ts.SourceFile, checker: ts.TypeChecker, step:
     // A constructor that throws would throw where Node calls our code outside any promise (a request
     // listener), and leave the client hanging: it starts empty, and the methods say what is missing.
     const body = ts.isConstructorDeclaration(node)
-      ? `// TODO(${step.id}): ${task.replace(/^design the /, 'design the fields and the ')}`
+      ? `// TODO(${step.id}): design the fields and the ${name.replace(/^the /, '')} in ${file} (the class's doc comment says what it is for; its methods, what each must do)`
       : `throw new NotImplementedError('${step.folder}', '${task.replaceAll("'", "\\'")}');`;
     edits.push({ start: node.body.getStart(source), end: node.body.getEnd(), text: `{\n${indent}  ${body}\n${indent}}` });
   };
@@ -114,7 +114,7 @@ function cutClass(
       remove(member);
     } else if (ts.isPropertyDeclaration(member) && member.initializer && (ts.isArrowFunction(member.initializer) || ts.isFunctionExpression(member.initializer)) && ts.isBlock(member.initializer.body)) {
       stubBody(member.initializer, `${name}.${member.name.getText()}`);
-    } else if (ts.isPropertyDeclaration(member) && !member.initializer && !member.questionToken && !member.exclamationToken && member.type) {
+    } else if (ts.isPropertyDeclaration(member) && !member.initializer && !member.questionToken && !member.exclamationToken && member.type && !/\bundefined\b/.test(member.type.getText())) {
       // The constructor that assigned it is the learner's to write: tell the compiler it will be.
       definitelyAssigned(member);
     }

@@ -23,6 +23,7 @@ import { challengeStarter } from './challenge.js';
 import { snippetDrift } from './doc-snippets.js';
 import { solutionDrift } from './inheritance.js';
 import { readmeDrift } from './readme-table.js';
+import { chapterBlocksDrift } from './chapter-blocks.js';
 import { starterDrift, todoCount } from './starters.js';
 import { isOwnTest, resultsOf, runVitest, type FileResult } from '../shared/vitest-json.js';
 import { walkState } from './walk.js';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     drifted('solutions inherit unchanged files from the step before (npm run sync)', STEPS.flatMap((step) => solutionDrift(step))),
     drifted('starters match their solutions (npm run sync)', STEPS.flatMap(starterDrift)),
     drifted('README step table matches tools/shared/curriculum.ts (npm run sync)', readmeDrift()),
+    drifted("chapters' levels and TODO recipes match the curriculum (npm run sync)", chapterBlocksDrift()),
     drifted('code quoted in docs/ matches solutions/', snippetDrift()),
   ];
   verdicts.forEach(print);

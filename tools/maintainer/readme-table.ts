@@ -9,8 +9,8 @@ const START = '<!-- steps:start (generated from tools/shared/curriculum.ts by np
 const END = '<!-- steps:end -->';
 
 export function renderStepTable(): string {
-  const rows = STEPS.map((step) => `| ${step.number} | [${step.title}](${chapterOf(step)}) | ${step.summary} | ${step.difficulty} | ~${step.minutes} min |`);
-  return [START, '| step | chapter | what you build | difficulty | time |', '| --- | --- | --- | --- | --- |', ...rows, END].join('\n');
+  const rows = STEPS.map((step) => `| ${step.number} | [${step.title}](${chapterOf(step)}) | ${step.summary} | ${step.difficulty} | ~${step.minutes} min | ~${step.challengeMinutes} min |`);
+  return [START, '| step | chapter | what you build | difficulty | guided | challenge |', '| --- | --- | --- | --- | --- | --- |', ...rows, END].join('\n');
 }
 
 function withTable(readme: string): string {

@@ -25,6 +25,7 @@ import { ROOT, filesOf, writeFiles } from '../shared/files.js';
 const REGION_START = /^(\s*)\/\/ #region exercise\((step\d+), (\d+)\): (.+)$/;
 const REGION_END = /^\s*\/\/ #endregion\s*$/;
 const STARTER_LINE = /^\s*\/\/ #starter(?: (.*))?$/;
+const STRYKER_NOTE = /^\s*\/\/ Stryker (disable|restore)\b/;
 
 /** How far along the starter is: `done` TODOs (by number) keep their solution code; `total` is the step's count. */
 export interface StarterStage {
@@ -50,7 +51,8 @@ export function starterFromSolution(source: string, step: Step, file: string, { 
       return;
     }
     if (!region) {
-      out.push(line);
+      // Mutation-testing notes are for the reference code's maintainers, not for the learner.
+      if (!STRYKER_NOTE.test(line)) out.push(line);
       return;
     }
     const starterLine = STARTER_LINE.exec(line);
@@ -65,9 +67,11 @@ export function starterFromSolution(source: string, step: Step, file: string, { 
     if (region.number <= done) {
       out.push(...region.solution);
     } else {
-      const task = `TODO ${region.number} of ${total} in ${file}: ${region.task}`;
+      const { what, how } = splitTask(region.task);
+      const task = `TODO ${region.number} of ${total} in ${file}: ${what}`;
       const stub = `new NotImplementedError(${quote(step.folder)}, ${quote(task)})`;
-      out.push(`${region.indent}// TODO(${step.id}) ${region.number} of ${total}: ${region.task}`);
+      const recipe = how ? ` (recipe: npm run hint -- ${step.id} --todo ${region.number})` : '';
+      out.push(`${region.indent}// TODO(${step.id}) ${region.number} of ${total}: ${what}${recipe}`);
       if (region.starter.length === 0) out.push(`${region.indent}throw ${stub};`);
       for (const code of region.starter.filter((text) => text !== '')) out.push(`${region.indent}${code.replaceAll('$TODO', stub)}`);
       if (region.starter.length === 0 || region.starter.some((code) => code.includes('$TODO'))) stubs += 1;
@@ -76,6 +80,24 @@ export function starterFromSolution(source: string, step: Step, file: string, { 
   });
   if (region) throw new Error(`${file}: an exercise region is not closed with // #endregion`);
   return stubs > 0 ? withNotImplementedImport(out.join('\n'), file) : out.join('\n');
+}
+
+/**
+ * A region's task is "what to build — how": the TODO says what, the recipe (how) waits in the
+ * chapter's hints (tools/maintainer/chapter-blocks.ts), for a learner who wants it.
+ */
+export function splitTask(task: string): { what: string; how: string | undefined } {
+  const at = task.indexOf(' — ');
+  return at === -1 ? { what: task, how: undefined } : { what: task.slice(0, at), how: task.slice(at + 3) };
+}
+
+/** Every region of `source` whose task states a recipe: its number, and the recipe. */
+export function recipesOf(source: string): { number: number; how: string }[] {
+  return source.split('\n').flatMap((line) => {
+    const start = REGION_START.exec(line);
+    const how = start && !start[4].startsWith('(same task)') ? splitTask(start[4].trim()).how : undefined;
+    return start && how ? [{ number: Number(start[3]), how }] : [];
+  });
 }
 
 /** The numbers of the exercises marked in `sources`, checked to run 1, 2, … without gaps. */

@@ -1,7 +1,7 @@
 /**
  * Generated files, in one place: the solution files a step inherits from the step before (see
  * inheritance.ts), the starters under steps/ (from solutions/, see starters.ts) and the README's table
- * of steps (from curriculum.ts, see readme-table.ts).
+ * of steps (from curriculum.ts, see readme-table.ts), and each chapter's levels and TODO recipes (chapter-blocks.ts).
  *
  *     npm run sync     rewrite them after editing a solution or the curriculum; commit the result
  *
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { STEPS } from '../shared/curriculum.js';
 import { writeInherited } from './inheritance.js';
 import { writeReadmeTable } from './readme-table.js';
+import { writeChapterBlocks } from './chapter-blocks.js';
 import { writeStarter } from './starters.js';
 
 try {
@@ -25,4 +26,5 @@ for (const step of STEPS) {
   writeStarter(step);
 }
 writeReadmeTable();
-console.log(`sync: wrote the inherited solution files and ${STEPS.length} starter(s) under steps/, and the README step table`);
+writeChapterBlocks();
+console.log(`sync: wrote the inherited solution files, ${STEPS.length} starter(s) under steps/, the README step table and the chapters' levels and recipes`);
