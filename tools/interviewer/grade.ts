@@ -133,9 +133,8 @@ function onlyStep(submission: string): Step | undefined {
 
 /** Runs every check and reads every record of one submission; `scratch` is a folder to work in. */
 export async function gradeSubmission(root: string, submission: string, step: Step, level: Level, name: string, scratch: string): Promise<Grade> {
-  // What the candidate was given, made again the same way, to compare with what came back.
   const given = path.join(scratch, 'given');
-  writeCandidate(root, given, { step, level, hours: 1, hints: true });
+  const handedOut = givenTree(root, submission, given, step, level);
   const changes = changedFiles(given, submission, step);
 
   const runs = await runSuites(root, submission, step, changes.addedTests, scratch);
@@ -201,7 +200,7 @@ export async function gradeSubmission(root: string, submission: string, step: St
   const total = rows.reduce((sum, row) => sum + row.weight, 0);
   const score = rows.reduce((sum, row) => sum + row.level * row.weight, 0) / total;
   const bar = barOf(rows, score);
-  const report = renderReport({ name, step, level, rows, score, bar, timeline: timeline.lines, notesPresent: notes.present, written, fromReference, total });
+  const report = renderReport({ name, step, level, rows, score, bar, timeline: timeline.lines, notesPresent: notes.present, written, fromReference, total, handedOut });
   return { step, level, rows, score, bar, report, diff };
 }
 
@@ -221,6 +220,23 @@ function barOf(rows: readonly RubricRow[], score: number): Grade['bar'] {
   if (score >= 3.0 && level('Correctness') >= 3 && hidden.every((row) => row.level >= 2)) return 'mid';
   if (score >= 2.5 && level('Correctness') >= 3) return 'junior';
   return 'no hire';
+}
+
+/**
+ * What the candidate was given, in `dir`: the first commit of their history (the one the take-home
+ * made), or, for a submission without history, a copy made again the same way (which differs where
+ * this repository changed since). Returns which of the two it is, for the report.
+ */
+function givenTree(root: string, submission: string, dir: string, step: Step, level: Level): 'first commit' | 'a fresh copy' {
+  if (existsSync(path.join(submission, '.git'))) {
+    const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: submission, encoding: 'utf8' }).trim().split('\n')[0];
+    const tar = execFileSync('git', ['archive', '--format=tar', first], { cwd: submission, maxBuffer: 256 * 1024 * 1024 });
+    execFileSync('mkdir', ['-p', dir]);
+    execFileSync('tar', ['-xf', '-', '-C', dir], { input: tar });
+    return 'first commit';
+  }
+  writeCandidate(root, dir, { step, level, hours: 1, hints: true });
+  return 'a fresh copy';
 }
 
 interface Changes {
@@ -362,9 +378,10 @@ interface ReportInput {
   written: { added: number; removed: number };
   fromReference: { added: number; removed: number };
   total: number;
+  handedOut: 'first commit' | 'a fresh copy';
 }
 
-function renderReport({ name, step, level, rows, score, bar, timeline, notesPresent, written, fromReference, total }: ReportInput): string {
+function renderReport({ name, step, level, rows, score, bar, timeline, notesPresent, written, fromReference, total, handedOut }: ReportInput): string {
   const lines = [
     `# Grade: ${name} — ${step.id} (${step.title}), ${level} level`,
     '',
@@ -375,7 +392,7 @@ function renderReport({ name, step, level, rows, score, bar, timeline, notesPres
     '| --- | ---: | ---: | --- |',
     ...rows.map((row) => `| ${row.row} | ${row.weight} | ${row.level} | ${row.evidence} |`),
     '',
-    `Lines changed in the step: +${written.added} −${written.removed}; differing from the reference: +${fromReference.added} −${fromReference.removed}. NOTES.md: ${notesPresent ? 'present' : 'missing or empty'}.`,
+    `Lines changed in the step: +${written.added} −${written.removed}; differing from the reference: +${fromReference.added} −${fromReference.removed}. NOTES.md: ${notesPresent ? 'present' : 'missing or empty'}. Changes are counted against ${handedOut === 'first commit' ? 'the first commit, as handed out' : 'a fresh copy (no history came with it)'}.`,
     '',
     '## Timeline',
     '',

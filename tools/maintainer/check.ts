@@ -133,10 +133,10 @@ async function main(): Promise<void> {
   ];
   verdicts.forEach(print);
 
-  console.log('\n== npm run test:solutions and test:tools ==');
-  const solutions = await runVitest(['--project', 'solutions', '--project', 'tools'], { echo: true });
+  console.log('\n== npm run test:solutions, test:tools and the hidden interviewer suites ==');
+  const solutions = await runVitest(['--project', 'solutions', '--project', 'tools', '--project', 'interviewer'], { echo: true });
   // Unhandled errors fail a run without failing a test; the exit code catches them.
-  verdicts.push({ name: 'npm run test:solutions and test:tools exit 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
+  verdicts.push({ name: 'npm run test:solutions, test:tools and the interviewer suites exit 0', ok: solutions.exitCode === 0, detail: `exit code ${solutions.exitCode}` });
 
   print(verdicts.at(-1)!);
 
