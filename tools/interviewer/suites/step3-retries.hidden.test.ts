@@ -8,15 +8,14 @@
  * and docs/step3-retries.md, never from the code under test.
  */
 import * as step3 from '@impl/step3-retries/index.js';
-import { createHook } from 'node:async_hooks';
 import http from 'node:http';
 import net from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../../../tests/helpers/fake-backend.js';
-import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
+import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
+import { leftBehind, until, watchTimers } from './support.js';
 
 const FOLDER = 'step3-retries';
 const SUITE = 'tools/interviewer/suites/step3-retries.hidden.test.ts';
@@ -34,57 +33,6 @@ const NEVER_RESENT = ['POST', 'PATCH', 'CONNECT', 'LOCK', 'PURGE', 'NOTIFY', 'SU
 const errno = (code: string) => Object.assign(new Error(code), { code });
 const notStarted = () => ({ headersSent: false }) as http.ServerResponse;
 const buffered = () => ({ kind: 'buffered' as const, bytes: Buffer.from('x'), framing: { kind: 'length' as const, length: 1 } });
-
-/**
- * Waits (bounded) until `check()` holds. Not expect.poll: it upsets the process's timer count that
- * the leak checks compare against, and a leaked timer would go unseen.
- */
-async function until(check: () => boolean, message: string, timeoutMs = 2_000): Promise<void> {
-  for (const deadline = performance.now() + timeoutMs; !check(); await delay(5)) {
-    if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
-  }
-}
-
-/**
- * Watches the timers started from now on, outside vitest itself, and reports those still pending
- * that keep the process alive. An async hook sees each timer's birth and end; the process's Timeout
- * count (tests/helpers/leaks.ts) cannot be used for timers here, since vitest's own timers come and go
- * during a test and can hide exactly one leaked timer. Sockets and servers are counted with leaks.ts.
- */
-function watchTimers(): { pending(): string[] } {
-  const live = new Map<number, NodeJS.Timeout>();
-  const hook = createHook({
-    init(asyncId, type, _trigger, resource) {
-      if (type !== 'Timeout') return;
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 12;
-      const stack = new Error().stack ?? '';
-      Error.stackTraceLimit = limit;
-      if (!/[\\/]node_modules[\\/](vitest|@vitest|tinypool|birpc)[\\/]/.test(stack)) live.set(asyncId, resource as NodeJS.Timeout);
-    },
-    destroy(asyncId) {
-      live.delete(asyncId);
-    },
-  }).enable();
-  onTestFinished(() => void hook.disable());
-  return {
-    pending: () => [...live.values()].filter((timer) => timer.hasRef()).map((timer) => `a ${(timer as unknown as { _idleTimeout?: number })._idleTimeout} ms timer`),
-  };
-}
-
-/** What the code under test left behind since `before`: pending timers (see watchTimers), sockets and listening servers. */
-async function leftBehind(before: Handles, timers: { pending(): string[] }): Promise<{ timers: string[]; sockets: number; servers: number }> {
-  const now = () => {
-    const handles = openHandles();
-    return { timers: timers.pending(), sockets: Math.max(0, handles.TCPSocketWrap - before.TCPSocketWrap), servers: Math.max(0, handles.TCPServerWrap - before.TCPServerWrap) };
-  };
-  // Sockets close a few ticks after close() resolves: give them a moment (bounded).
-  await until(() => {
-    const left = now();
-    return left.timers.length + left.sockets + left.servers === 0;
-  }, 'nothing should be left', 1_000).catch(() => undefined);
-  return now();
-}
 
 /** An injected retry clock: records every wait and lets the test end it; `rejectOnAbort` false plays a timer that ignores the signal. */
 function controlledSleep({ autoResolve, rejectOnAbort = true }: { autoResolve: boolean; rejectOnAbort?: boolean }) {

@@ -7,7 +7,6 @@
  * RFC 6455, never from the code under test.
  */
 import * as step6 from '@impl/step6-production-edges/index.js';
-import { createHook } from 'node:async_hooks';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -16,6 +15,7 @@ import { answer, startFakeBackend } from '../../../tests/helpers/fake-backend.js
 import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
 import { startWebSocketBackend } from '../../../tests/helpers/websocket-backend.js';
+import { watchTimers } from './support.js';
 
 const FOLDER = 'step6-production-edges';
 const SUITE = 'tools/interviewer/suites/step6-production-edges.hidden.test.ts';
@@ -26,33 +26,6 @@ async function until(check: () => boolean, message: string, timeoutMs = 2_000): 
   for (const deadline = performance.now() + timeoutMs; !check(); await delay(5)) {
     if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
   }
-}
-
-/**
- * Watches the timers started from now on, outside vitest itself, and reports those still pending
- * that keep the process alive. An async hook sees each timer's birth and end; the process's Timeout
- * count (tests/helpers/leaks.ts) cannot be used for timers here, since vitest's own timers come and go
- * during a test and can hide exactly one leaked timer. Sockets and servers are counted with leaks.ts.
- */
-function watchTimers(): { pending(): string[] } {
-  const live = new Map<number, NodeJS.Timeout>();
-  const hook = createHook({
-    init(asyncId, type, _trigger, resource) {
-      if (type !== 'Timeout') return;
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 12;
-      const stack = new Error().stack ?? '';
-      Error.stackTraceLimit = limit;
-      if (!/[\\/]node_modules[\\/](vitest|@vitest|tinypool|birpc)[\\/]/.test(stack)) live.set(asyncId, resource as NodeJS.Timeout);
-    },
-    destroy(asyncId) {
-      live.delete(asyncId);
-    },
-  }).enable();
-  onTestFinished(() => void hook.disable());
-  return {
-    pending: () => [...live.values()].filter((timer) => timer.hasRef()).map((timer) => `a ${(timer as unknown as { _idleTimeout?: number })._idleTimeout} ms timer`),
-  };
 }
 
 /** What the code under test left behind since `before`: pending timers (see watchTimers), sockets and listening servers. */

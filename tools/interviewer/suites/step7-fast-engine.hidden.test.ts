@@ -12,31 +12,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend } from '../../../tests/helpers/fake-backend.js';
 import { rawExchange, rawRequest } from '../../../tests/helpers/raw-http.js';
+import { parts, responses } from './support.js';
 
 const FOLDER = 'step7-fast-engine';
 const SUITE = 'tools/interviewer/suites/step7-fast-engine.hidden.test.ts';
 const say = (behaviour: string, file: string) => `step7 hidden: ${behaviour} — look at ${FOLDER}/${file} (${SUITE})`;
-
-/** Splits what a connection received into its responses (each starts with a status line). */
-const responses = (reply: string) => reply.split(/(?=HTTP\/1\.[01] \d{3} )/);
-/** One raw response: its head (status line and headers), the bytes after it, and its body with any chunked framing undone. */
-function parts(response: string): { head: string; raw: string; body: string } {
-  const at = response.indexOf('\r\n\r\n');
-  const head = response.slice(0, at);
-  const raw = response.slice(at + 4);
-  return { head, raw, body: /\r\ntransfer-encoding: chunked/i.test(head) ? unchunk(raw) : raw };
-}
-/** The payload of a chunked body (RFC 9112 §7.1); what follows the last chunk is dropped. */
-function unchunk(raw: string): string {
-  let out = '';
-  for (let at = 0; ; ) {
-    const lineEnd = raw.indexOf('\r\n', at);
-    const size = Number.parseInt(raw.slice(at, lineEnd), 16);
-    if (lineEnd < 0 || !(size > 0)) return out;
-    out += raw.slice(lineEnd + 2, lineEnd + 2 + size);
-    at = lineEnd + 2 + size + 2;
-  }
-}
 
 describe('step7 hidden: the relay undici leaves to us', () => {
   it("[framing] relays a HEAD answer's Content-Length unchanged, sends no body, and serves the next request on the same connection", async () => {
