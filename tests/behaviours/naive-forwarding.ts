@@ -89,7 +89,7 @@ export function naiveForwarding(
   const { module: step } = target;
   const say = messagesFor('step1', target);
   // The slowest checks of the client clocks run on step 1 only: every later step inherits
-  // client-clocks.ts, backend-response.ts and outbound-request.ts unchanged (npm run check fails
+  // client-clocks.ts, backend-response.ts and outbound-request.ts unchanged (a check fails
   // otherwise), and from step 3 on the table of try endings checks how the retry loop uses them.
   const clocksAreNew = target.id === 'step1';
 

@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Absolute path of the folder `@impl` points at: steps/ (learner) or the reference code. */
+    /** Absolute path of the folder `@impl` points at: steps/ (your code), or another folder the config names. */
     implRoot: string;
   }
 }

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { STEPS } from '../../tools/shared/curriculum.js';
 import { filesOf, writeFiles } from '../../tools/shared/files.js';
-import { grade, gradeSubmission, type Grade } from '../../tools/interviewer/grade.js';
+import { barOf, correctnessRow, grade, gradeSubmission, hiddenCases, hiddenRows, hygieneRow, scopeRow, type Changes, type Grade, type RubricRow } from '../../tools/interviewer/grade.js';
 import { takehome } from '../../tools/interviewer/takehome.js';
-import { expectedStarter, withoutMarkers } from '../../tools/maintainer/starters.js';
+import { expectedStarter, withoutMaintainerNotes, withoutMarkers } from '../../tools/maintainer/starters.js';
 import { REPO, captureIO, tempDir } from './command-io.js';
 
 const step3 = STEPS[2];
@@ -29,7 +29,8 @@ function referenceCode(flawed: boolean): Map<string, string> {
       files.set(file, text.replace(find, replace));
     }
   }
-  return new Map([...files].map(([file, text]) => [file, withoutMarkers(text)]));
+  // As a candidate would hand it in: without our markers and mutation-testing notes, which they never saw.
+  return new Map([...files].map(([file, text]) => [file, withoutMaintainerNotes(withoutMarkers(text))]));
 }
 
 const NOTES = {
@@ -120,7 +121,7 @@ describe('npm run grade', () => {
       expect(result.report.split('\n').length, 'one page').toBeLessThan(60);
       for (const row of ['Correctness', 'Failure handling', 'Test hygiene', 'Scope and design', 'Communication', 'Process']) expect(result.report).toContain(`| ${row} |`);
     }
-    expect(best.report).toMatch(/4 commit\(s\) over 1 h 40 min/);
+    expect(best.report).toMatch(/4 commit\(s\) over 1 h 15 min, the first 25 min after the copy was made/);
     expect(best.diff, 'the reference has nothing to show against itself').toBe('');
     expect(middle.diff).toMatch(/^[-+].*IDEMPOTENT_METHODS/m);
   });
@@ -143,5 +144,71 @@ describe('npm run grade', () => {
     expect(report).toMatch(/^# Grade: candidate\.bundle — step3/);
     expect(report).toMatch(/\| Test hygiene \| 10 \| 1 \| shipped tests changed \(set aside, ours were run\): tests\/step3-retries\.test\.ts/);
     expect(report, 'our untouched suite still ran, and passed').toMatch(/\| Correctness \| 25 \| 4 \|/);
+  });
+});
+
+describe('the rubric rows of npm run grade', () => {
+  const test = (title: string, status: 'passed' | 'failed') => ({ ancestorTitles: ['step3: retries'], title, fullName: title, status, failureMessages: [] });
+  const unchanged: Changes = { testsChanged: [], addedTests: [], sleeps: false, outside: [], dependencies: false };
+
+  it('code the suites cannot load is Correctness 1, and every hidden row keeps its cases, all failed', () => {
+    const broken = { tests: [], loadErrors: ['step3-retries.test.ts: SyntaxError: Unexpected token'] };
+    expect(correctnessRow(step3, broken)).toMatchObject({ level: 1, evidence: expect.stringContaining('could not load the code') });
+    const rows = hiddenRows(broken, hiddenCases(REPO, step3));
+    expect(rows.map((row) => row.row).sort()).toEqual(['Concurrency and lifecycle', 'Failure handling', 'Protocol detail']);
+    expect(rows.map((row) => row.level)).toEqual([1, 1, 1]);
+  });
+
+  it('reads every hidden suite by its tags; a case that did not run counts as failed', () => {
+    for (const step of STEPS) {
+      const source = readFileSync(path.join(REPO, 'tools/interviewer/suites', `${step.folder}.hidden.test.ts`), 'utf8');
+      const count = [...hiddenCases(REPO, step).values()].flat().length;
+      expect(count, `${step.id}: every case is tagged with a rubric row`).toBe(source.split(/\bit\(/).length - 1);
+    }
+    const table = readFileSync(path.join(REPO, 'docs/interviewing.md'), 'utf8');
+    for (const step of STEPS) {
+      const cases = hiddenCases(REPO, step);
+      const counts = ['Failure handling', 'Concurrency and lifecycle', 'Protocol detail'].map((row) => String(cases.get(row)?.length ?? '—'));
+      const line = new RegExp(`^\\| ${step.number} \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$`, 'm').exec(table);
+      expect(line?.slice(1).map((cell) => cell.replace(' case', '').trim()), `docs/interviewing.md's row for step ${step.number}`).toEqual(counts);
+    }
+    const cases = new Map([['Failure handling', ['a', 'b', 'c', 'd']]]);
+    expect(hiddenRows({ tests: [test('[failure-handling] a', 'passed'), test('[failure-handling] b', 'passed'), test('[failure-handling] c', 'passed')], loadErrors: [] }, cases)[0]).toMatchObject({ level: 3, evidence: 'hidden checks 3/4<br>✗ d' });
+  });
+
+  it('Correctness: all green 4; 90 % of the step and 95 % of the earlier checks 3; half 2; less 1', () => {
+    const run = (own: number, ownTotal: number, earlier = 0, earlierTotal = 0) => ({
+      tests: [
+        ...Array.from({ length: ownTotal }, (_, i) => test(`o${i}`, i < own ? 'passed' : 'failed')),
+        ...Array.from({ length: earlierTotal }, (_, i) => ({ ...test(`e${i}`, i < earlier ? 'passed' : 'failed'), ancestorTitles: ['step1 regression (on step3): x'] })),
+      ],
+      loadErrors: [],
+    });
+    expect([run(10, 10, 20, 20), run(10, 10, 19, 20), run(9, 10, 20, 20), run(5, 10), run(4, 10)].map((visible) => correctnessRow(step3, visible).level)).toEqual([4, 3, 3, 2, 1]);
+  });
+
+  it('Test hygiene: changed tests 1, failing or sleeping tests of their own 2, untouched 3, passing tests of their own 4; Scope: a new dependency 1', () => {
+    const theirs = { ...unchanged, addedTests: ['tests/mine.test.ts'] };
+    expect(hygieneRow({ ...unchanged, testsChanged: ['tests/step3-retries.test.ts'] }, { tests: [], loadErrors: [] }).level).toBe(1);
+    expect(hygieneRow(theirs, { tests: [test('mine', 'failed')], loadErrors: [] }).level).toBe(2);
+    expect(hygieneRow({ ...theirs, sleeps: true }, { tests: [test('mine', 'passed')], loadErrors: [] }).level).toBe(2);
+    expect(hygieneRow(theirs, { tests: [], loadErrors: ['mine.test.ts: SyntaxError'] }).level).toBe(2);
+    expect(hygieneRow(unchanged, { tests: [], loadErrors: [] }).level).toBe(3);
+    expect(hygieneRow(theirs, { tests: [test('mine', 'passed')], loadErrors: [] }).level).toBe(4);
+    const lines = { added: 1, removed: 1 };
+    expect([scopeRow(step3, unchanged, lines, lines), scopeRow(step3, { ...unchanged, outside: ['tools/learner/cli.ts'] }, lines, lines), scopeRow(step3, { ...unchanged, dependencies: true }, lines, lines)].map((row) => row.level)).toEqual([3, 2, 1]);
+  });
+
+  it('the bars: senior needs Correctness 4 and every hidden row at 3 or more, mid no hidden row at 1, junior Correctness 3', () => {
+    const rows = (correctness: 1 | 2 | 3 | 4, hidden: 1 | 2 | 3 | 4): RubricRow[] => [
+      { row: 'Correctness', weight: 25, level: correctness, evidence: '' },
+      { row: 'Failure handling', weight: 15, level: hidden, evidence: '' },
+    ];
+    expect(barOf(rows(4, 3), 3.6)).toBe('senior');
+    expect(barOf(rows(4, 2), 3.6)).toBe('mid');
+    expect(barOf(rows(4, 1), 3.2)).toBe('junior');
+    expect(barOf(rows(3, 4), 3.0)).toBe('mid');
+    expect(barOf(rows(2, 4), 3.0)).toBe('no hire');
+    expect(barOf(rows(4, 4), 2.4)).toBe('no hire');
   });
 });

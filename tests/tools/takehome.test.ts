@@ -28,7 +28,18 @@ function solutionLines(step: (typeof STEPS)[number]): string[] {
 }
 
 /** What would tell a candidate where the exercise comes from, or hand them its answers. */
-const TELLTALES: readonly RegExp[] = [/build-a-load-balancer/i, /one test-driven step at a time/i, /\bsolutions\b/i, /interview/i, /tools\/(maintainer|interviewer)/, /#region exercise|#starter/];
+const TELLTALES: readonly RegExp[] = [
+  /build-a-load-balancer/i,
+  /one test-driven step at a time/i,
+  /\bsolutions\b/i,
+  /reference (code|solution)/i,
+  /interview/i,
+  /tools\/(maintainer|interviewer)/,
+  /npm run (sync|check|walk|mutation|diff|takehome|grade)\b/,
+  /#region exercise|#starter|Stryker/,
+  /<!--/,
+  /step[4-7]-[a-z-]+\.test/,
+];
 
 function candidateText(dir: string): Map<string, string> {
   const files = filesOf(dir).filter((file) => !file.startsWith('.git/') && !file.startsWith('node_modules/') && file !== 'package-lock.json');
@@ -60,6 +71,8 @@ describe('npm run takehome', () => {
       for (const [, target] of content.matchAll(/\]\(([^)#\s]+\.md)\)/g)) expect(existsSync(path.join(dir, path.dirname(file), target)), `${file} links to ${target}, which is not shipped`).toBe(true);
     }
     expect(text.get('README.md')).toMatch(/Time: 3 hours/);
+    expect(text.get('docs/step3-retries.md'), 'the chapter speaks of this copy\'s level only').toMatch(/This copy is at the challenge level/);
+    expect(text.get('docs/step3-retries.md')).not.toMatch(/Two levels|--challenge/);
     expect(text.get('README.md')).toMatch(/git bundle create submission\.bundle --all/);
     expect(text.get('NOTES.md')).toMatch(/## Decisions and trade-offs/);
 

@@ -21,8 +21,8 @@ import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } fr
 import { findStep, testFilesOf, type Step } from '../shared/curriculum.js';
 import { filesOf, writeFiles } from '../shared/files.js';
 import { isOwnTest, runVitest, type AssertionResult } from '../shared/vitest-json.js';
-import { withoutMarkers } from '../maintainer/starters.js';
-import { writeCandidate } from './takehome.js';
+import { withoutMaintainerNotes, withoutMarkers } from '../maintainer/starters.js';
+import { NOTES_TEMPLATE, writeCandidate } from './takehome.js';
 
 const HELP = `usage: npm run grade -- <submission> [--step <n>] [--level guided|challenge] [--out <file.md>]
 Grades a take-home submission (a folder, a git bundle, or a .tar/.tar.gz archive): runs the step's
@@ -74,7 +74,7 @@ const WEIGHTS: Record<string, number> = {
   Process: 5,
 };
 
-const NOTES_TEMPLATE_HEADINGS = ['## What I built', '## Decisions and trade-offs', '## What I would do next, with more time'];
+const NOTES_TEMPLATE_HEADINGS = NOTES_TEMPLATE.split('\n').filter((line) => line.startsWith('## '));
 
 export const grade: Command = async (argv, io) => {
   const { values, positionals } = parseCommand(argv, { step: { type: 'string' }, level: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } });
@@ -123,7 +123,12 @@ function unpack(source: string, scratch: string): string {
 
 function readShipped(submission: string): ShippedStarter | undefined {
   const file = path.join(submission, SHIPPED_STARTER);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ShippedStarter) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ShippedStarter;
+  } catch {
+    throw new UsageError(`${SHIPPED_STARTER} in the submission is damaged: pass --step and --level`);
+  }
 }
 
 function onlyStep(submission: string): Step | undefined {
@@ -140,68 +145,103 @@ export async function gradeSubmission(root: string, submission: string, step: St
   const runs = await runSuites(root, submission, step, changes.addedTests, scratch);
   const reference = path.join(scratch, 'reference');
   const solutionDir = path.join(root, 'solutions', step.folder);
-  writeFiles(reference, new Map(filesOf(solutionDir).map((file) => [file, withoutMarkers(readFileSync(path.join(solutionDir, file), 'utf8'))])));
+  writeFiles(reference, new Map(filesOf(solutionDir).map((file) => [file, withoutMaintainerNotes(withoutMarkers(readFileSync(path.join(solutionDir, file), 'utf8')))])));
   const stepDir = path.join(submission, 'steps', step.folder);
   const written = numstat(path.join(given, 'steps', step.folder), stepDir);
   const fromReference = numstat(reference, stepDir);
-  const diff = spawnSync('git', ['diff', '--no-index', '--no-color', '--', reference, stepDir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.replaceAll(reference, 'reference').replaceAll(stepDir, 'submission');
+  const diff = referenceDiff(reference, stepDir);
   const timeline = commitTimeline(submission);
   const notes = readNotes(submission);
 
-  const rows: RubricRow[] = [];
-  // A test that is skipped on this step (some run on their own step only) neither passes nor fails.
-  const ran = runs.visible.filter((test) => test.status === 'passed' || test.status === 'failed');
-  const own = ran.filter((test) => isOwnTest(step, test));
-  const earlier = ran.filter((test) => !isOwnTest(step, test));
-  const ownPassed = passedOf(own);
-  const earlierPassed = passedOf(earlier);
-  const allGreen = ownPassed === own.length && earlierPassed === earlier.length && own.length > 0;
-  rows.push({
-    row: 'Correctness',
-    weight: WEIGHTS.Correctness,
-    level: allGreen ? 4 : ownPassed >= 0.9 * own.length && earlierPassed >= 0.95 * earlier.length ? 3 : ownPassed >= 0.5 * own.length ? 2 : 1,
-    evidence: `visible suite ${ownPassed}/${own.length}, earlier steps' checks ${earlierPassed}/${earlier.length}`,
-  });
-  const hiddenByRow = new Map<string, AssertionResult[]>();
-  for (const test of runs.hidden) {
-    const row = HIDDEN_ROWS[/^\[([a-z-]+)\]/.exec(test.title)?.[1] ?? ''] ?? 'Protocol detail';
-    hiddenByRow.set(row, [...(hiddenByRow.get(row) ?? []), test]);
-  }
-  for (const [row, tests] of hiddenByRow) {
-    const passed = passedOf(tests);
-    const failed = tests.filter((test) => test.status !== 'passed').map((test) => `✗ ${test.title.replace(/^\[[a-z-]+\] /, '')}`);
-    rows.push({ row, weight: WEIGHTS[row], level: ratioLevel(passed / tests.length), evidence: [`hidden checks ${passed}/${tests.length}`, ...failed].join('<br>') });
-  }
-  const addedPassed = passedOf(runs.candidate);
-  const hygiene: 1 | 2 | 3 | 4 = changes.testsChanged.length > 0 ? 1 : runs.candidate.length === 0 ? 3 : addedPassed === runs.candidate.length && !changes.sleeps ? 4 : 2;
-  rows.push({
-    row: 'Test hygiene',
-    weight: WEIGHTS['Test hygiene'],
-    level: hygiene,
-    evidence: [
-      changes.testsChanged.length > 0 ? `shipped tests changed (set aside, ours were run): ${changes.testsChanged.join(', ')}` : 'shipped tests untouched',
-      runs.candidate.length > 0 ? `${runs.candidate.length} test(s) of their own in ${changes.addedTests.join(', ')}: ${addedPassed} pass${changes.sleeps ? '; they sleep to wait' : ''}` : 'no tests of their own',
-    ].join('<br>'),
-  });
-  rows.push({
-    row: 'Scope and design',
-    weight: WEIGHTS['Scope and design'],
-    level: changes.outside.length === 0 && !changes.dependencies ? 3 : 2,
-    evidence: [
-      `${written.added + written.removed} lines changed in steps/${step.folder} (+${written.added} −${written.removed}), ${fromReference.added + fromReference.removed} lines differ from the reference`,
-      changes.outside.length > 0 ? `changed outside the step: ${changes.outside.join(', ')}` : 'nothing changed outside the step',
-      ...(changes.dependencies ? ['dependencies changed in package.json'] : []),
-      '4 only after reading the diff: a design you would merge',
-    ].join('<br>'),
-  });
-  rows.push({ row: 'Communication', weight: WEIGHTS.Communication, level: notes.level, evidence: notes.evidence });
-  rows.push({ row: 'Process', weight: WEIGHTS.Process, level: timeline.level, evidence: timeline.summary });
-
+  const rows: RubricRow[] = [
+    correctnessRow(step, runs.visible),
+    ...hiddenRows(runs.hidden, hiddenCases(root, step)),
+    hygieneRow(changes, runs.candidate),
+    scopeRow(step, changes, written, fromReference),
+    { row: 'Communication', weight: WEIGHTS.Communication, level: notes.level, evidence: notes.evidence },
+    { row: 'Process', weight: WEIGHTS.Process, level: timeline.level, evidence: timeline.summary },
+  ];
   const total = rows.reduce((sum, row) => sum + row.weight, 0);
   const score = rows.reduce((sum, row) => sum + row.level * row.weight, 0) / total;
   const bar = barOf(rows, score);
   const report = renderReport({ name, step, level, rows, score, bar, timeline: timeline.lines, notesPresent: notes.present, written, fromReference, total, handedOut });
   return { step, level, rows, score, bar, report, diff };
+}
+
+/** The visible suite and the earlier steps' checks. A suite that could not load the code counts as all red. */
+export function correctnessRow(step: Step, visible: SuiteRun): RubricRow {
+  const row = { row: 'Correctness', weight: WEIGHTS.Correctness };
+  if (visible.loadErrors.length > 0) return { ...row, level: 1, evidence: `the suite could not load the code: ${visible.loadErrors.join('; ')}` };
+  // A test that is skipped on this step (some run on their own step only) neither passes nor fails.
+  const ran = visible.tests.filter((test) => test.status === 'passed' || test.status === 'failed');
+  const own = ran.filter((test) => isOwnTest(step, test));
+  const earlier = ran.filter((test) => !isOwnTest(step, test));
+  const ownPassed = passedOf(own);
+  const earlierPassed = passedOf(earlier);
+  if (own.length === 0) return { ...row, level: 1, evidence: 'no test of the step ran' };
+  const level = ownPassed === own.length && earlierPassed === earlier.length ? 4 : ownPassed >= 0.9 * own.length && earlierPassed >= 0.95 * earlier.length ? 3 : ownPassed >= 0.5 * own.length ? 2 : 1;
+  return { ...row, level, evidence: `visible suite ${ownPassed}/${own.length}, earlier steps' checks ${earlierPassed}/${earlier.length}` };
+}
+
+/**
+ * The hidden suite's cases, by the rubric row their tag names (`it('[failure-handling] …')`), read
+ * from its source: a row keeps its weight even when the candidate's code did not load and nothing ran.
+ */
+export function hiddenCases(root: string, step: Step): Map<string, string[]> {
+  const file = path.join(root, 'tools/interviewer/suites', `${step.folder}.hidden.test.ts`);
+  const cases = new Map<string, string[]>();
+  if (!existsSync(file)) return cases;
+  // it('[tag] title', …) with any of the three quotes; a title may hold the other two, or its own escaped.
+  for (const [, , tag, title] of readFileSync(file, 'utf8').matchAll(/\bit\(\s*(['"`])\[([a-z-]+)\] ((?:\\.|(?!\1)[^\\])*)\1/g)) {
+    const row = HIDDEN_ROWS[tag];
+    if (!row) throw new Error(`${file}: unknown rubric tag [${tag}] (one of ${Object.keys(HIDDEN_ROWS).join(', ')})`);
+    cases.set(row, [...(cases.get(row) ?? []), title.replace(/\\(.)/g, '$1')]);
+  }
+  return cases;
+}
+
+/** One row per rubric row the hidden suite informs: the share of its cases that passed, and the ones that did not. */
+export function hiddenRows(hidden: SuiteRun, cases: ReadonlyMap<string, readonly string[]>): RubricRow[] {
+  return [...cases].map(([row, titles]) => {
+    const passedTitles = new Set(hidden.tests.filter((test) => test.status === 'passed').map((test) => test.title.replace(/^\[[a-z-]+\] /, '')));
+    const failed = titles.filter((title) => !passedTitles.has(title));
+    const passed = titles.length - failed.length;
+    const why = hidden.loadErrors.length > 0 ? [`the hidden suite could not load the code: ${hidden.loadErrors.join('; ')}`] : failed.map((title) => `✗ ${title}`);
+    return { row, weight: WEIGHTS[row], level: ratioLevel(passed / titles.length), evidence: [`hidden checks ${passed}/${titles.length}`, ...why].join('<br>') };
+  });
+}
+
+/** Shipped tests left alone, and tests of their own that pass without sleeping. */
+export function hygieneRow(changes: Changes, candidate: SuiteRun): RubricRow {
+  const added = candidate.tests;
+  const addedPassed = passedOf(added);
+  const broken = candidate.loadErrors.length > 0 || addedPassed < added.length || changes.sleeps;
+  const level = changes.testsChanged.length > 0 ? 1 : added.length === 0 && candidate.loadErrors.length === 0 ? 3 : broken ? 2 : 4;
+  const theirs =
+    changes.addedTests.length === 0
+      ? 'no tests of their own'
+      : `${added.length} test(s) of their own in ${changes.addedTests.join(', ')}: ${addedPassed} pass${candidate.loadErrors.length > 0 ? `; did not load: ${candidate.loadErrors.join('; ')}` : ''}${changes.sleeps ? '; they sleep to wait' : ''}`;
+  return {
+    row: 'Test hygiene',
+    weight: WEIGHTS['Test hygiene'],
+    level,
+    evidence: [changes.testsChanged.length > 0 ? `shipped tests changed (set aside, ours were run): ${changes.testsChanged.join(', ')}` : 'shipped tests untouched', theirs].join('<br>'),
+  };
+}
+
+/** What changed where; level 4 is the interviewer's, after reading the diff. */
+export function scopeRow(step: Step, changes: Changes, written: LineCount, fromReference: LineCount): RubricRow {
+  return {
+    row: 'Scope and design',
+    weight: WEIGHTS['Scope and design'],
+    level: changes.dependencies ? 1 : changes.outside.length === 0 ? 3 : 2,
+    evidence: [
+      `${written.added + written.removed} lines changed in steps/${step.folder} (+${written.added} −${written.removed}), ${fromReference.added + fromReference.removed} lines differ from the reference`,
+      changes.outside.length > 0 ? `changed or added outside the step: ${changes.outside.join(', ')}` : 'nothing changed outside the step',
+      ...(changes.dependencies ? ['dependencies changed in package.json, against the instructions'] : []),
+      '4 only after reading the diff: a design you would merge',
+    ].join('<br>'),
+  };
 }
 
 function passedOf(tests: readonly AssertionResult[]): number {
@@ -213,7 +253,7 @@ function ratioLevel(ratio: number): 1 | 2 | 3 | 4 {
 }
 
 /** The bars of docs/interviewing.md, from the provisional levels. */
-function barOf(rows: readonly RubricRow[], score: number): Grade['bar'] {
+export function barOf(rows: readonly RubricRow[], score: number): Grade['bar'] {
   const level = (name: string) => rows.find((row) => row.row === name)?.level ?? 4;
   const hidden = rows.filter((row) => Object.values(HIDDEN_ROWS).includes(row.row));
   if (score >= 3.5 && level('Correctness') === 4 && hidden.every((row) => row.level >= 3)) return 'senior';
@@ -235,11 +275,14 @@ function givenTree(root: string, submission: string, dir: string, step: Step, le
     execFileSync('tar', ['-xf', '-', '-C', dir], { input: tar });
     return 'first commit';
   }
-  writeCandidate(root, dir, { step, level, hours: 1, hints: true });
+  // Made as the candidate's was: with the hint command only if their package.json has it.
+  const pkg = path.join(submission, 'package.json');
+  const hints = !existsSync(pkg) || 'hint' in ((JSON.parse(readFileSync(pkg, 'utf8')) as { scripts?: object }).scripts ?? {});
+  writeCandidate(root, dir, { step, level, hours: 1, hints });
   return 'a fresh copy';
 }
 
-interface Changes {
+export interface Changes {
   /** Shipped test files the candidate changed or deleted. */
   testsChanged: string[];
   /** Test files the candidate added under tests/. */
@@ -259,8 +302,11 @@ function changedFiles(given: string, submission: string, step: Step): Changes {
   // The README (time, hints) and the package's scripts depend on the options the copy was made with.
   const ignored = new Set(['README.md', 'NOTES.md', 'package.json', 'package-lock.json']);
   const changed = givenFiles.filter((file) => !ignored.has(file) && differs(file));
-  const addedTests = [...submitted].filter((file) => file.startsWith('tests/') && file.endsWith('.test.ts') && !givenFiles.includes(file)).sort();
-  const sleeps = addedTests.some((file) => /setTimeout\(|sleep\(/.test(readFileSync(path.join(submission, file), 'utf8')));
+  const handedOut = new Set(givenFiles);
+  const added = [...submitted].filter((file) => !handedOut.has(file) && !ignored.has(file)).sort();
+  // Their test files, and the helpers those may import: all of tests/ they added goes into the run.
+  const addedTests = added.filter((file) => file.startsWith('tests/'));
+  const sleeps = addedTests.some((file) => file.endsWith('.ts') && /setTimeout\(|sleep\(/.test(readFileSync(path.join(submission, file), 'utf8')));
   const deps = (dir: string) => {
     const file = path.join(dir, 'package.json');
     if (!existsSync(file)) return '';
@@ -271,15 +317,21 @@ function changedFiles(given: string, submission: string, step: Step): Changes {
     testsChanged: changed.filter((file) => file.startsWith('tests/')),
     addedTests,
     sleeps,
-    outside: changed.filter((file) => !file.startsWith('tests/')),
+    outside: [...changed, ...added].filter((file) => !file.startsWith('tests/')),
     dependencies: deps(given) !== deps(submission),
   };
 }
 
+/** The results of a group of test files, and why any of them did not load (a syntax error, a missing export). */
+export interface SuiteRun {
+  tests: AssertionResult[];
+  loadErrors: string[];
+}
+
 interface Runs {
-  visible: AssertionResult[];
-  hidden: AssertionResult[];
-  candidate: AssertionResult[];
+  visible: SuiteRun;
+  hidden: SuiteRun;
+  candidate: SuiteRun;
 }
 
 /** The step's suite, its regression checks, the hidden suite and the candidate's own tests, against the candidate's step folder. */
@@ -288,9 +340,9 @@ async function runSuites(root: string, submission: string, step: Step, addedTest
   for (const part of ['tests', 'tools/shared', 'tools/learner', 'tools/interviewer/suites', 'tsconfig.json', 'package.json']) cpSync(path.join(root, part), path.join(workspace, part), { recursive: true });
   symlinkSync(path.join(root, 'node_modules'), path.join(workspace, 'node_modules'), 'dir');
   cpSync(path.join(submission, 'steps', step.folder), path.join(workspace, 'steps', step.folder), { recursive: true });
-  // Their own test files go where they wrote them, beside our helpers, so that their imports resolve.
-  const candidate = [...addedTests];
-  for (const file of candidate) cpSync(path.join(submission, file), path.join(workspace, file));
+  // Their own files under tests/ go where they wrote them, beside our helpers, so that their imports resolve.
+  for (const file of addedTests) cpSync(path.join(submission, file), path.join(workspace, file));
+  const candidate = addedTests.filter((file) => file.endsWith('.test.ts'));
   const hidden = `tools/interviewer/suites/${step.folder}.hidden.test.ts`;
   const implRoot = path.join(workspace, 'steps');
   writeFileSync(
@@ -303,11 +355,28 @@ export default defineConfig({
 `,
   );
   const { report } = await runVitest(['--config', 'vitest.grade.config.ts'], { cwd: workspace });
-  const of = (files: readonly string[]) => report.testResults.filter((result) => files.some((file) => result.name.endsWith(file))).flatMap((result) => result.assertionResults);
-  return { visible: of(testFilesOf(step)), hidden: of(existsSync(path.join(workspace, hidden)) ? [hidden] : []), candidate: of(candidate) };
+  const of = (files: readonly string[]): SuiteRun => {
+    const results = report.testResults.filter((result) => files.some((file) => result.name.endsWith(file)));
+    const loadErrors = results.filter((result) => result.assertionResults.length === 0 && result.status === 'failed').map((result) => `${path.basename(result.name)}: ${result.message.split('\n')[0]}`);
+    return { tests: results.flatMap((result) => result.assertionResults), loadErrors };
+  };
+  return { visible: of(testFilesOf(step)), hidden: of([hidden]), candidate: of(candidate) };
 }
 
-function numstat(from: string, to: string): { added: number; removed: number } {
+/** The submission's step folder against the reference, with neutral names on both sides. */
+function referenceDiff(reference: string, stepDir: string): string {
+  const args = ['-c', 'core.fsmonitor=', 'diff', '--no-index', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=reference/', '--dst-prefix=submission/', '--', '.', stepDir];
+  return spawnSync('git', args, { cwd: reference, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .stdout.replaceAll('reference/./', 'reference/')
+    .replaceAll(`submission/${stepDir.replace(/^\//, '')}/`, 'submission/');
+}
+
+interface LineCount {
+  added: number;
+  removed: number;
+}
+
+function numstat(from: string, to: string): LineCount {
   const out = spawnSync('git', ['diff', '--no-index', '--numstat', '--', from, to], { encoding: 'utf8' }).stdout;
   let added = 0;
   let removed = 0;
@@ -335,14 +404,18 @@ function commitTimeline(submission: string): Timeline {
   const [first, ...theirs] = commits;
   if (theirs.length === 0) return { level: 1, summary: 'no commit after the one they were given', lines: [] };
   const start = Number(first[1]);
+  // Authored by the take-home tool; anything else means the history was rewritten from its root.
+  const author = git('log', '-1', '--format=%an', first[0]).trim();
   const lines = theirs.map(([hash, at, subject]) => {
     const stat = git('show', '--numstat', '--format=', hash).trim().split('\n').filter(Boolean).map((line) => line.split('\t'));
     const churn = stat.reduce((sum, [a, r]) => sum + (Number(a) || 0) + (Number(r) || 0), 0);
     return `+${minutes(Number(at) - start)} ${subject} (${churn} lines)`;
   });
-  const span = minutes(Number(theirs.at(-1)![1]) - start);
+  // From their first commit to their last: the copy may have waited days before they began.
+  const span = minutes(Number(theirs.at(-1)![1]) - Number(theirs[0][1]));
   const level = theirs.length >= 4 ? 4 : theirs.length >= 2 ? 3 : 2;
-  return { level, summary: `${theirs.length} commit(s) over ${span} after the start`, lines };
+  const rewritten = author === 'Exercise' ? '' : `; the first commit is not the one handed out (author ${author}): compare with a fresh copy`;
+  return { level, summary: `${theirs.length} commit(s) over ${span}, the first ${minutes(Number(theirs[0][1]) - start)} after the copy was made${rewritten}`, lines };
 }
 
 function minutes(seconds: number): string {
@@ -353,11 +426,12 @@ function minutes(seconds: number): string {
 function readNotes(submission: string): { present: boolean; level: 1 | 2 | 3 | 4; evidence: string } {
   const file = path.join(submission, 'NOTES.md');
   if (!existsSync(file)) return { present: false, level: 1, evidence: 'no NOTES.md' };
-  // Their words only: the template's headings and comments do not count.
+  // Their words only: the template's lines, headings and comments do not count.
+  const template = new Set(NOTES_TEMPLATE.split('\n').map((line) => line.trim()));
   const text = readFileSync(file, 'utf8')
     .replace(/<!--[\s\S]*?-->/g, '')
     .split('\n')
-    .filter((line) => !line.startsWith('#'))
+    .filter((line) => !line.startsWith('#') && !template.has(line.trim()))
     .join(' ');
   const words = text.split(/\s+/).filter(Boolean).length;
   const headings = NOTES_TEMPLATE_HEADINGS.filter((heading) => readFileSync(file, 'utf8').includes(heading)).length;
@@ -410,11 +484,11 @@ function renderReport({ name, step, level, rows, score, bar, timeline, notesPres
 function followUps(rows: readonly RubricRow[]): string[] {
   const questions: Record<string, string> = {
     Correctness: 'Walk me through the first failing test: what does it expect, and why is that the right behaviour?',
-    'Failure handling': 'A backend resets the connection on a request. Which methods may go again, and how did you decide? (RFC 9110 §9.2.2; idempotency keys)',
-    'Concurrency and lifecycle': 'What runs after close()? Name every timer, socket and promise your code starts, and who ends each.',
-    'Protocol detail': 'Which headers does your code forward as they came, and which does it rewrite? What breaks if it forwards Transfer-Encoding?',
+    'Failure handling': 'Which methods may go again after a reset, and how did you decide? What about a method you have never heard of?',
+    'Concurrency and lifecycle': 'What runs after `close()`? Name every timer, socket and promise your code starts, and who ends each.',
+    'Protocol detail': 'The balancer strips `Transfer-Encoding` because it is hop-by-hop. What must it do right after, and what happens if it does not?',
     'Test hygiene': 'Which behaviour of yours has no test, and what test would you write first?',
-    'Scope and design': 'What would you change in your design if a second person had to extend it tomorrow?',
+    'Scope and design': 'What would you change if a second person had to extend this tomorrow?',
     Communication: 'What did you choose not to do, and why?',
     Process: 'Show me the commit where you changed your mind about something.',
   };

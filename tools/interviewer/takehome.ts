@@ -33,7 +33,14 @@ See docs/interviewing.md for which step and level to assign and how to grade the
 
 /** The name the candidate's repository goes by: its package, its banner, its commit. */
 export const CANDIDATE_NAME = 'load-balancer';
-const AUTHOR = ['-c', 'user.name=Exercise', '-c', 'user.email=exercise@example.invalid'];
+/**
+ * The one commit's author and settings, whatever the interviewer's git configuration says: their name,
+ * a signing key or a hook would otherwise end up in the candidate's history.
+ */
+const NEUTRAL_GIT = {
+  args: ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', '-c', 'user.name=Exercise', '-c', 'user.email=exercise@example.invalid'],
+  env: { GIT_AUTHOR_NAME: 'Exercise', GIT_AUTHOR_EMAIL: 'exercise@example.invalid', GIT_COMMITTER_NAME: 'Exercise', GIT_COMMITTER_EMAIL: 'exercise@example.invalid' },
+};
 /** Whole folders the candidate gets: the tools a learner uses, and what they import. */
 const SHIPPED_FOLDERS = ['tools/shared', 'tools/learner'];
 const COPIED_AS_IS = ['.nvmrc'];
@@ -59,10 +66,10 @@ export const takehome: Command = async (argv, io) => {
   if (existsSync(target) && readdirSync(target).length > 0) throw new UsageError(`${target} exists and is not empty`);
 
   writeCandidate(io.root, target, { step, level, hours, hints: !values['no-hints'] });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: target, stdio: 'pipe' });
+  const git = (...args: string[]) => execFileSync('git', [...NEUTRAL_GIT.args, ...args], { cwd: target, stdio: 'pipe', env: { ...process.env, ...NEUTRAL_GIT.env } });
   git('init', '--quiet', '--initial-branch=main');
   git('add', '--all');
-  git(...AUTHOR, 'commit', '--quiet', '-m', `Exercise: ${step.title.toLowerCase()} (${level})`);
+  git('commit', '--quiet', '-m', `Exercise: ${step.title.toLowerCase()} (${level})`);
 
   io.out(`wrote ${target}: ${step.id} (${step.title}) at the ${level} level, ${hours} h, ${values['no-hints'] ? 'no hints' : 'with hints'}, one commit.`);
   io.out(`next: cd ${positionals[0]} && npm install && npm test -- ${step.id}`);
@@ -123,8 +130,11 @@ export function importClosure(root: string, files: readonly string[]): string[] 
  * A chapter as the candidate gets it: no markers that tie quoted code to where it lives here, no links
  * to chapters the copy does not ship, and without its Hints section under --no-hints.
  */
-export function candidateChapter(text: string, chapter: string, shipped: readonly string[], { hints }: TakehomeOptions): string {
-  let out = text.replace(/^<!-- solution: .* -->\n/gm, '');
+export function candidateChapter(text: string, chapter: string, shipped: readonly string[], { step, level, hints }: TakehomeOptions): string {
+  // The chapter of the assigned step says what this copy's level expects, and nothing of the other.
+  let out = text.replace(/^<!-- levels:start[^\n]*-->\n[\s\S]*?<!-- levels:end -->\n/m, chapter === chapterOf(step) ? `${levelNote(step, level)}\n` : '');
+  // The markers that tie quoted code and generated blocks to this repository's tools.
+  out = out.replace(/^<!-- .* -->\n/gm, '');
   out = out.replace(/\[([^\]]+)\]\(([^)\s]+?)(#[^)]*)?\)/g, (link, label: string, target: string) => {
     if (/^[a-z]+:/.test(target) || target.startsWith('#')) return link;
     const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(chapter), target));
@@ -132,6 +142,15 @@ export function candidateChapter(text: string, chapter: string, shipped: readonl
   });
   if (!hints) out = out.replace(/^## Hints\s*\n[\s\S]*?(?=^## )/m, '');
   return out;
+}
+
+/** What the chapter says about the level of this copy, in place of both levels. */
+function levelNote(step: Step, level: Level): string {
+  return level === 'challenge'
+    ? `> **This copy is at the challenge level.** ${(step.designs ?? []).map((file) => `\`${file}\``).join(', ')} keep only their exported contract
+> (types, signatures, doc comments that say what each part must do); you design the rest. Where this
+> chapter names a TODO, read it as a description of what the tests expect.`
+    : `> **This copy is at the guided level.** Numbered \`TODO(${step.id})\` comments say what to write.`;
 }
 
 function candidatePackageJson(root: string, { hints }: TakehomeOptions): string {
@@ -201,12 +220,12 @@ export default defineConfig({
 });
 `;
 
-const NOTES_TEMPLATE = `# Notes
+export const NOTES_TEMPLATE = `# Notes
 
 ## What I built
 
 ## Decisions and trade-offs
-<!-- What did you choose, what else did you consider, and why this? -->
+_What did you choose, what else did you consider, and why this?_
 
 ## What I would do next, with more time
 

@@ -23,7 +23,7 @@ import { joinPrimary, startWorkers, StartupError } from './workers.js';
 
 /** A take-home copy may ship only some steps; the CLI offers those. */
 const STEPS = installedSteps(ROOT);
-/** The request log writes at most every this many ms: one pipe write per burst cost 11 % of step 7's CPU (docs/performance.md). */
+/** The request log writes at most every this many ms: one pipe write per burst cost 11 % of a fast balancer's CPU, measured. */
 export const LOG_FLUSH_MS = 50;
 const LATEST = STEPS[STEPS.length - 1];
 /** The name the banner shows: the package's, so that a copy under another name says its own. */

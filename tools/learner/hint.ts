@@ -13,7 +13,7 @@ const HELP = `usage: npm run hint -- <step> [--all] [--reset] [--todo <n>]
 Prints the next hint for a step (e.g. step3, or 3), one more each time you ask.
   --all       print every hint of the step at once
   --reset     start again from the first hint
-  --todo <n>  the recipe of TODO n: how the reference code does it, in a sentence`;
+  --todo <n>  the recipe of TODO n: how to do it, in a sentence`;
 
 /** The numbered list under `## Hints` in a chapter, one string per item (continuation lines joined). */
 export function hintsOf(chapter: string): string[] {

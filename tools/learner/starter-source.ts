@@ -1,6 +1,6 @@
 /**
  * Where `npm run reset` finds a step's starter as it was handed out. The command does not know: it is
- * given a StarterSource. The full repository generates starters from the reference code; a take-home
+ * given a StarterSource. The full repository generates its starters; a take-home
  * copy carries the one starter it was made with, in tools/learner/shipped-starter.json, so reset
  * works there without git.
  */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import type { Step } from '../shared/curriculum.js';
 import { ROOT, filesOf } from '../shared/files.js';
-import { expectedStarter, withNotImplementedImport, withoutMarkers } from './starters.js';
+import { expectedStarter, withNotImplementedImport, withoutMaintainerNotes, withoutMarkers } from './starters.js';
 
 /** The starter files of `step` at the challenge level: relative path → content. */
 export function challengeStarter(step: Step, root = ROOT): Map<string, string> {
@@ -53,7 +53,8 @@ export function contractOf(source: ts.SourceFile, checker: ts.TypeChecker, step:
   const definitelyAssigned = (node: ts.PropertyDeclaration) => edits.push({ start: node.name.getEnd(), end: node.name.getEnd(), text: '!' });
   const stubBody = (node: ts.FunctionLikeDeclaration, name: string) => {
     if (!node.body) return;
-    const task = `design ${name} in ${file} (its doc comment says what it must do)`;
+    const documented = ts.getJSDocCommentsAndTags(ts.isArrowFunction(node) || ts.isFunctionExpression(node) ? node.parent : node).length > 0;
+    const task = `design ${name} in ${file} (${documented ? 'its doc comment says what it must do' : 'the chapter and the tests say what it must do'})`;
     const returnType = node.type || ts.isConstructorDeclaration(node) || ts.isSetAccessorDeclaration(node) ? '' : inferredReturnType(node, checker, source);
     if (returnType) {
       const close = node.parameters.end; // the position of the parameter list's `)`
@@ -85,11 +86,40 @@ export function contractOf(source: ts.SourceFile, checker: ts.TypeChecker, step:
       }
     }
   }
-  let text = source.text;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+  let text = applyEdits(source.text, edits);
+  text = withoutUnusedLocalTypes(text, source, edits);
   if (/#region exercise/.test(withoutBodies(text))) throw new Error(`${file}: an exercise region outside a body would leak its solution into the challenge starter`);
-  text = withoutUnusedImports(withoutMarkers(text));
+  text = withoutUnusedImports(withoutMaintainerNotes(withoutMarkers(text)));
   return withNotImplementedImport(text, file);
+}
+
+function applyEdits(text: string, edits: readonly Edit[]): string {
+  let out = text;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  return out;
+}
+
+/**
+ * Drops the types and interfaces the file does not export and the cut file no longer uses (a
+ * queue's `Waiter`, say): they described internals that are now the learner's to design. Repeats
+ * until none is left, since one such type may be used only by another.
+ */
+function withoutUnusedLocalTypes(text: string, source: ts.SourceFile, edits: readonly Edit[]): string {
+  const local = source.statements.filter((statement): statement is ts.InterfaceDeclaration | ts.TypeAliasDeclaration => (ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && !hasModifier(statement, ts.SyntaxKind.ExportKeyword));
+  const dropped = new Set<ts.Node>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    const current = applyEdits(source.text, [...edits, ...[...dropped].map((node) => ({ start: node.getFullStart(), end: node.getEnd(), text: '' }))]);
+    for (const node of local) {
+      if (dropped.has(node)) continue;
+      const rest = current.replace(node.getFullText(source), '');
+      if (!new RegExp(`\\b${node.name.text}\\b`).test(rest)) {
+        dropped.add(node);
+        changed = true;
+      }
+    }
+  }
+  return dropped.size === 0 ? text : applyEdits(source.text, [...edits, ...[...dropped].map((node) => ({ start: node.getFullStart(), end: node.getEnd(), text: '' }))]);
 }
 
 function cutClass(
@@ -152,6 +182,12 @@ function withoutBodies(text: string): string {
 
 /** Drops imported names the cut file no longer uses (the helpers that used them are gone). */
 function withoutUnusedImports(text: string): string {
+  const used = (name: string, line: string) => new RegExp(`\\b${name}\\b`).test(text.replace(line, ''));
+  const withoutDefaults = text.replace(/^import (\w+) from '[^']+';\n/gm, (line, name: string) => (used(name, line) ? line : ''));
+  return withoutNamedImports(withoutDefaults);
+}
+
+function withoutNamedImports(text: string): string {
   return text.replace(/^import (type )?\{ ([^}]*) \} from '([^']+)';\n/gm, (line, typeOnly: string | undefined, names: string, from: string) => {
     const rest = text.replace(line, '');
     const kept = names.split(', ').filter((name) => new RegExp(`\\b${name.replace(/^type /, '').split(' as ').at(-1)}\\b`).test(rest));

@@ -65,7 +65,7 @@ export function starterFromSolution(source: string, step: Step, file: string, { 
       return;
     }
     if (region.number <= done) {
-      out.push(...region.solution);
+      out.push(...region.solution.filter((code) => !STRYKER_NOTE.test(code)));
     } else {
       const { what, how } = splitTask(region.task);
       const task = `TODO ${region.number} of ${total} in ${file}: ${what}`;
@@ -112,6 +112,14 @@ export function exerciseCount(sources: readonly string[]): number {
   const sorted = [...numbers].sort((a, b) => a - b);
   if (sorted.some((number, i) => number !== i + 1)) throw new Error(`exercises must be numbered 1, 2, … without gaps, found ${sorted.join(', ')}`);
   return sorted.length;
+}
+
+/** Drops the mutation-testing notes (`// Stryker disable …`): they are for the maintainers, not for a learner or a candidate. */
+export function withoutMaintainerNotes(source: string): string {
+  return source
+    .split('\n')
+    .filter((line) => !STRYKER_NOTE.test(line))
+    .join('\n');
 }
 
 /** The solution as a reader wants it: the exercise markers (and `#starter` lines) removed, the code kept. */

@@ -1,5 +1,5 @@
 /**
- * What the learner commands (progress, hint, diff, reset, takehome) share: how they talk to the
+ * What the commands (progress, hint, reset, …) share: how they talk to the
  * terminal, how a usage mistake ends (one line, exit status 2), and how a step is named on the
  * command line. Each command exports `run(argv, io)` so tests can call it on a temporary copy.
  */

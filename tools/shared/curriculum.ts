@@ -1,6 +1,6 @@
 /**
  * The curriculum: the one list of steps. The README table, the tests' failure messages, the starter
- * generator, the CLI and `npm run check` all read it, so they cannot drift apart.
+ * generator, the CLI and the checks all read it, so they cannot drift apart.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ export interface Step {
   /** Also the filter a learner types: `npm test -- step2`. */
   id: `step${number}`;
   number: number;
-  /** Folder name under steps/ and of the step's reference code, and the chapter's name under docs/. */
+  /** Folder name under steps/, and the chapter's name under docs/. */
   folder: string;
   title: string;
   /** One line for the README table. */
@@ -20,14 +20,15 @@ export interface Step {
   /**
    * The challenge level's planned time, in minutes. Estimated, not measured on people: half of a
    * step's time is reading and understanding, which the level does not change; the other half scales
-   * with the lines to write (challenge ÷ guided, measured from the starters), plus 30 min of design.
+   * with the lines to write (challenge ÷ guided, measured from the starters), plus 30 min of design,
+   * rounded to 15 min.
    * The one timed attempt of both levels (step 3) took 1.4 times as long at challenge; the estimate
    * gives 105 ÷ 75 = 1.4 (README, "Two levels").
    */
   challengeMinutes: number;
   /**
    * The files this step writes: the ones it adds and the ones whose code it changes. Every other
-   * file of the step's reference folder is inherited: `npm run sync` copies it from the step before,
+   * file of the step is inherited: copied from the step before,
    * with that step's exercise markers removed. A fix to step 1's
    * hop-by-hop.ts then reaches every later step with one command, and the diff between two steps is
    * exactly the new concept.
@@ -45,7 +46,7 @@ export interface Step {
   /**
    * The step rebuilds what the earlier steps built (step 7 swaps the engine under them), so their
    * checks are its exercise: its starter fails them too, with its own NotImplemented, and turns them
-   * green TODO by TODO. `npm run check` expects that instead of "keeps the earlier steps' behaviour".
+   * green TODO by TODO. The checks expect that instead of "keeps the earlier steps' behaviour".
    */
   rebuildsEarlierSteps?: boolean;
 }
@@ -155,9 +156,9 @@ export function installedSteps(root: string): Step[] {
 }
 
 /**
- * The suites `npm test -- step5` runs: `tests/step5-load-aware.test.ts` with the step's own tests, and
- * for steps with `earlierCheckFiles`, the earlier steps' checks in `tests/step5-load-aware.earlier.test.ts`
- * (then `.earlier-2.test.ts`, … when there are more). Files run in parallel, so a learner waits for the
+ * The suites `npm test -- stepN` runs: `tests/<folder>.test.ts` with the step's own tests, and for
+ * steps with `earlierCheckFiles`, the earlier steps' checks in `tests/<folder>.earlier.test.ts` (then
+ * `.earlier-2.test.ts`, … when there are more). Files run in parallel, so a learner waits for the
  * longest one, not for all of them.
  */
 export function testFilesOf(step: Step): string[] {

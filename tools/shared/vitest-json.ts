@@ -1,4 +1,4 @@
-/** Runs vitest as a child process and reads its JSON report: shared by `npm run check` and CI. */
+/** Runs vitest as a child process and reads its JSON report, for the commands that report on a test run. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,7 @@ export async function runVitest(args: readonly string[], { echo = false, cwd = p
         cwd,
         stdio: ['ignore', echo ? 'inherit' : 'ignore', echo ? 'inherit' : 'pipe'],
         // CI=true: run once, no watch mode. Without our own VITEST* variables: when a test runs vitest
-        // (the take-home test does), the inner run must not believe it is one of the outer run's workers.
+        // (some tool tests do), the inner run must not believe it is one of the outer run's workers.
         env: { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST'))), CI: 'true' },
       });
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
