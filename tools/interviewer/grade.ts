@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { LEVELS, SHIPPED_STARTER, type Level, type ShippedStarter } from '../learner/starter-source.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
@@ -345,12 +345,15 @@ async function runSuites(root: string, submission: string, step: Step, addedTest
   const candidate = addedTests.filter((file) => file.endsWith('.test.ts'));
   const hidden = `tools/interviewer/suites/${step.folder}.hidden.test.ts`;
   const implRoot = path.join(workspace, 'steps');
+  // retry: 1 — a test that fails once and then passes was timing on a busy machine, and must not
+  // decide a hire; a real fault fails both times. (The lenience it gives a racy submission is small:
+  // the hidden suites force their races with injected clocks, not with luck.)
   writeFileSync(
     path.join(workspace, 'vitest.grade.config.ts'),
     `import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { alias: { '@impl': ${JSON.stringify(implRoot)} } },
-  test: { include: ${JSON.stringify([...testFilesOf(step), hidden, ...candidate])}, provide: { implRoot: ${JSON.stringify(implRoot)} }, maxWorkers: 4, testTimeout: 5000, hookTimeout: 5000 },
+  test: { include: ${JSON.stringify([...testFilesOf(step), hidden, ...candidate])}, provide: { implRoot: ${JSON.stringify(implRoot)} }, maxWorkers: ${Math.min(4, availableParallelism())}, retry: 1, testTimeout: 5000, hookTimeout: 5000 },
 });
 `,
   );
