@@ -276,8 +276,12 @@ export function productionEdges(target_: Target<unknown> & { module: EdgeModule 
         backend.behave({ kind: 'hold' });
         const { lb, url } = await startBalancer(step, { backends: [backend.url], retryBudget: { percent: 0, minConcurrency: 1 }, maxRetries: 1, maxAttempts: 1, retryDelayMs: 20, drainTimeoutMs: 50 });
 
-        const sent = [1, 2, 3].map((i) => rawRequest(url, { path: `/storm/${i}` }));
+        let answered = 0;
+        const sent = [1, 2, 3].map((i) => rawRequest(url, { path: `/storm/${i}` }).finally(() => (answered += 1)));
         await expect.poll(() => backend.held, { message: say('one retry is within the budget (minConcurrency 1)', 'retries.ts') }).toBe(1);
+        // The two past the budget must be answered while the retry is held: one that failed later (a
+        // busy machine) would find the budget free again, retry, and wait for a release already done.
+        await expect.poll(() => answered, { message: say('past the budget, a failed try is answered at once, not retried', 'retries.ts') }).toBe(2);
         backend.release();
         const statuses = (await Promise.all(sent)).map((res) => res.status).sort();
 
