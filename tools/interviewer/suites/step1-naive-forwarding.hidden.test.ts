@@ -6,29 +6,17 @@
  * docs/step1-naive-forwarding.md, never from the code under test.
  */
 import * as step1 from '@impl/step1-naive-forwarding/index.js';
-import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend } from '../../../tests/helpers/fake-backend.js';
 import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawExchange, rawRequest } from '../../../tests/helpers/raw-http.js';
-import { leftBehind, parts, responses, until, watchTimers } from './support.js';
+import { leftBehind, parts, responses, startRawBackend, until, watchTimers } from './support.js';
 
 const FOLDER = 'step1-naive-forwarding';
 const SUITE = 'tools/interviewer/suites/step1-naive-forwarding.hidden.test.ts';
 /** `behaviour — look at <folder>/<file> (hidden check in <suite>)` */
 const say = (behaviour: string, file: string) => `step1 hidden: ${behaviour} — look at ${FOLDER}/${file} (${SUITE})`;
-
-/** A TCP server playing a broken backend: for each request it receives, it writes `reply` and closes. */
-async function startRawBackend(reply: string | null): Promise<string> {
-  const server = net.createServer((socket) => {
-    socket.on('error', () => {});
-    socket.once('data', () => (reply === null ? socket.end() : socket.end(reply, 'latin1')));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-}
 
 describe('step1 hidden: what is forwarded, and how it is framed', () => {
   it('[framing] combines X-Forwarded-For lines in their order and appends the client once, on one line', async () => {
@@ -114,10 +102,10 @@ describe('step1 hidden: what is forwarded, and how it is framed', () => {
   });
 
   it('[failure-handling] answers 502 to a backend answer it cannot frame — not HTTP, Content-Length with Transfer-Encoding, or no answer at all — and keeps serving', async () => {
-    const garbage = await startRawBackend('SMTP READY\r\n\r\n');
+    const { url: garbage } = await startRawBackend('SMTP READY\r\n\r\n');
     // RFC 9112 §6.3: both framing headers in one message is a smuggling signature; it must never be passed on as it is.
-    const ambiguous = await startRawBackend('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n');
-    const silent = await startRawBackend(null); // reads the request, then closes without a word
+    const { url: ambiguous } = await startRawBackend('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n');
+    const { url: silent } = await startRawBackend(null); // reads the request, then closes without a word
     const healthy = await startFakeBackend('backend-1');
 
     for (const [name, backendUrl] of [['not HTTP', garbage], ['Content-Length with Transfer-Encoding', ambiguous], ['closed without an answer', silent]] as const) {

@@ -9,13 +9,12 @@
  */
 import * as step3 from '@impl/step3-retries/index.js';
 import http from 'node:http';
-import net from 'node:net';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../../../tests/helpers/fake-backend.js';
 import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
-import { leftBehind, until, watchTimers } from './support.js';
+import { leftBehind, startRawBackend, until, watchTimers } from './support.js';
 
 const FOLDER = 'step3-retries';
 const SUITE = 'tools/interviewer/suites/step3-retries.hidden.test.ts';
@@ -167,22 +166,13 @@ describe('step3 hidden: what is retried, when, and what each try carries', () =>
 
   it('[failure-handling] answers 502 to a malformed answer without retrying it, and leaves that backend in rotation', async () => {
     const [healthy] = await startFakeBackends(1);
-    let requests = 0;
-    const garbled = net.createServer((socket) => {
-      socket.on('error', () => {});
-      socket.once('data', () => {
-        requests += 1;
-        socket.end('HTTP/1.1 abc Not A Status\r\n\r\n');
-      });
-    });
-    await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => garbled.close(() => resolve())));
-    const { lb, url } = await startBalancer(step3, { backends: [`http://127.0.0.1:${(garbled.address() as net.AddressInfo).port}`, healthy.url], maxRetries: 2, retryDelayMs: 0 });
+    const garbled = await startRawBackend('HTTP/1.1 abc Not A Status\r\n\r\n');
+    const { lb, url } = await startBalancer(step3, { backends: [garbled.url, healthy.url], maxRetries: 2, retryDelayMs: 0 });
 
     const res = await rawRequest(url, { path: '/garbled' });
 
     expect(res.status, say('an answer that is not HTTP is a failure of the "other" kind (neither never-sent nor a reset): 502', 'retry-policy.ts')).toBe(502);
-    expect([requests, healthy.requests.length], say('an answer came, so the request was processed: not retried, not failed over, even for a GET', 'retry-policy.ts')).toEqual([1, 0]);
+    expect([garbled.requests(), healthy.requests.length], say('an answer came, so the request was processed: not retried, not failed over, even for a GET', 'retry-policy.ts')).toEqual([1, 0]);
     expect(lb.pool.backends[0].isAlive(), say('only exhausted retries take a backend out in step 3; one bad answer proves nothing', 'retries.ts')).toBe(true);
   });
 });

@@ -10,9 +10,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../../../tests/helpers/fake-backend.js';
-import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
+import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
-import { watchTimers } from './support.js';
+import { leftBehind, until, watchTimers } from './support.js';
 
 const FOLDER = 'step4-health-checks';
 const SUITE = 'tools/interviewer/suites/step4-health-checks.hidden.test.ts';
@@ -20,26 +20,6 @@ const say = (behaviour: string, file: string) => `step4 hidden: ${behaviour} —
 
 /** Thresholds unlike the defaults (rise 2, fall 3, maxFails 1), so that hard-coded defaults fail. */
 const RULES = { rise: 3, fall: 2, maxFails: 2, failWindowMs: 1_000, baseEjectionMs: 100, maxEjectionMs: 250 };
-
-/** Waits (bounded) until `check()` holds. Not expect.poll: it upsets the timer counts the lifecycle check reads. */
-async function until(check: () => boolean, message: string, timeoutMs = 2_000): Promise<void> {
-  for (const deadline = performance.now() + timeoutMs; !check(); await delay(5)) {
-    if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
-  }
-}
-
-/** What the code under test left behind since `before`: pending timers (see watchTimers), sockets and listening servers. */
-async function leftBehind(before: Handles, timers: { pending(): string[] }): Promise<{ timers: string[]; sockets: number; servers: number }> {
-  const now = () => {
-    const handles = openHandles();
-    return { timers: timers.pending(), sockets: Math.max(0, handles.TCPSocketWrap - before.TCPSocketWrap), servers: Math.max(0, handles.TCPServerWrap - before.TCPServerWrap) };
-  };
-  await until(() => {
-    const left = now();
-    return left.timers.length + left.sockets + left.servers === 0;
-  }, 'nothing should be left', 1_000).catch(() => undefined);
-  return now();
-}
 
 /** An injected retry clock that rejects when its signal aborts, as the real one must. */
 function controlledSleep() {

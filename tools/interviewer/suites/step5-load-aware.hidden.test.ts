@@ -7,13 +7,12 @@
  */
 import * as step5 from '@impl/step5-load-aware/index.js';
 import http from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend, startFakeBackends } from '../../../tests/helpers/fake-backend.js';
-import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
+import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
-import { watchTimers } from './support.js';
+import { leftBehind, until, watchTimers } from './support.js';
 
 const FOLDER = 'step5-load-aware';
 const SUITE = 'tools/interviewer/suites/step5-load-aware.hidden.test.ts';
@@ -21,26 +20,6 @@ const say = (behaviour: string, file: string) => `step5 hidden: ${behaviour} —
 
 /** Balancers here drain briefly: a failing check must not wait out 500 ms for every held request. */
 const QUICK_DRAIN = { drainTimeoutMs: 50 };
-
-/** Waits (bounded) until `check()` holds. Not expect.poll: it upsets the timer counts the lifecycle check reads. */
-async function until(check: () => boolean, message: string, timeoutMs = 2_000): Promise<void> {
-  for (const deadline = performance.now() + timeoutMs; !check(); await delay(5)) {
-    if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
-  }
-}
-
-/** What the code under test left behind since `before`: pending timers (see watchTimers), sockets and listening servers. */
-async function leftBehind(before: Handles, timers: { pending(): string[] }): Promise<{ timers: string[]; sockets: number; servers: number }> {
-  const now = () => {
-    const handles = openHandles();
-    return { timers: timers.pending(), sockets: Math.max(0, handles.TCPSocketWrap - before.TCPSocketWrap), servers: Math.max(0, handles.TCPServerWrap - before.TCPServerWrap) };
-  };
-  await until(() => {
-    const left = now();
-    return left.timers.length + left.sockets + left.servers === 0;
-  }, 'nothing should be left', 1_000).catch(() => undefined);
-  return now();
-}
 
 /** A request whose failure (a cut at close()) is expected: `status` resolves to 0 then. */
 function send(url: string, path: string): Promise<number> {

@@ -12,34 +12,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend } from '../../../tests/helpers/fake-backend.js';
-import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
+import { openHandles } from '../../../tests/helpers/leaks.js';
 import { rawRequest, requestToAbandon } from '../../../tests/helpers/raw-http.js';
 import { startWebSocketBackend } from '../../../tests/helpers/websocket-backend.js';
-import { watchTimers } from './support.js';
+import { leftBehind, until, watchTimers } from './support.js';
 
 const FOLDER = 'step6-production-edges';
 const SUITE = 'tools/interviewer/suites/step6-production-edges.hidden.test.ts';
 const say = (behaviour: string, file: string) => `step6 hidden: ${behaviour} — look at ${FOLDER}/${file} (${SUITE})`;
-
-/** Waits (bounded) until `check()` holds. Not expect.poll: it upsets the timer counts the lifecycle check reads. */
-async function until(check: () => boolean, message: string, timeoutMs = 2_000): Promise<void> {
-  for (const deadline = performance.now() + timeoutMs; !check(); await delay(5)) {
-    if (performance.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
-  }
-}
-
-/** What the code under test left behind since `before`: pending timers (see watchTimers), sockets and listening servers. */
-async function leftBehind(before: Handles, timers: { pending(): string[] }): Promise<{ timers: string[]; sockets: number; servers: number }> {
-  const now = () => {
-    const handles = openHandles();
-    return { timers: timers.pending(), sockets: Math.max(0, handles.TCPSocketWrap - before.TCPSocketWrap), servers: Math.max(0, handles.TCPServerWrap - before.TCPServerWrap) };
-  };
-  await until(() => {
-    const left = now();
-    return left.timers.length + left.sockets + left.servers === 0;
-  }, 'nothing should be left', 1_000).catch(() => undefined);
-  return now();
-}
 
 /** An injected retry clock that never ends on its own: only its signal (client gone, deadline) ends a pause, by rejecting. */
 function stoppedClock() {

@@ -12,7 +12,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBalancer } from '../../../tests/helpers/balancer.js';
 import { answer, startFakeBackend } from '../../../tests/helpers/fake-backend.js';
 import { rawExchange, rawRequest } from '../../../tests/helpers/raw-http.js';
-import { parts, responses } from './support.js';
+import { parts, responses, startRawBackend } from './support.js';
 
 const FOLDER = 'step7-fast-engine';
 const SUITE = 'tools/interviewer/suites/step7-fast-engine.hidden.test.ts';
@@ -87,22 +87,13 @@ describe('step7 hidden: the relay undici leaves to us', () => {
   });
 
   it('[failure-handling] answers 502 to a malformed answer without sending the GET again', async () => {
-    let requests = 0;
-    const garbled = net.createServer((socket) => {
-      socket.on('error', () => {});
-      socket.once('data', () => {
-        requests += 1;
-        socket.end('HTTP/1.1 abc Not A Status\r\n\r\n');
-      });
-    });
-    await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => garbled.close(() => resolve())));
-    const { url } = await startBalancer(step7, { backends: [`http://127.0.0.1:${(garbled.address() as net.AddressInfo).port}`], maxRetries: 2, retryDelayMs: 0 });
+    const garbled = await startRawBackend('HTTP/1.1 abc Not A Status\r\n\r\n');
+    const { url } = await startBalancer(step7, { backends: [garbled.url], maxRetries: 2, retryDelayMs: 0 });
 
     const res = await rawRequest(url, { path: '/garbled' });
 
     expect(res.status, say("undici's parse error is the backend failing with an answer: 502 (asOurs must not call it a reset)", 'response-relay.ts')).toBe(502);
-    expect(requests, say('an answer came, so the request was processed: a malformed one is not retried', 'response-relay.ts')).toBe(1);
+    expect(garbled.requests(), say('an answer came, so the request was processed: a malformed one is not retried', 'response-relay.ts')).toBe(1);
   });
 
   it('[lifecycle] never gives a connection whose answer was cut back to the pool: the next request gets its own answer', async () => {

@@ -4,6 +4,7 @@
  * Not a test file itself (no `.test.ts`), so vitest only loads it through the suites.
  */
 import { createHook } from 'node:async_hooks';
+import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { openHandles, type Handles } from '../../../tests/helpers/leaks.js';
@@ -80,4 +81,23 @@ export function unchunk(raw: string): string {
     out += raw.slice(lineEnd + 2, lineEnd + 2 + size);
     at = lineEnd + 2 + size + 2;
   }
+}
+
+/**
+ * A TCP server playing a broken backend: for each request it receives, it writes `reply` and closes
+ * (`null`: closes without a word). `requests()` counts the requests that reached it.
+ */
+export async function startRawBackend(reply: string | null): Promise<{ url: string; requests(): number }> {
+  let requests = 0;
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      requests += 1;
+      if (reply === null) socket.end();
+      else socket.end(reply, 'latin1');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests: () => requests };
 }
