@@ -209,13 +209,17 @@ export function createLoadBalancer(options: LoadBalancerOptions): LoadBalancer {
     res.assignSocket(socket as Socket);
     // When our answer is out, the connection is ours to close.
     res.once('finish', () => (socket as Socket).destroySoon());
-    let websocket: boolean;
     try {
-      websocket = asksForWebSocket(inbound);
+      answerUpgrade(inbound, res, socket, head);
     } catch (err) {
-      return sendError(res, err as Error); // outside any promise: a throw would escape into Node's parser
+      // Outside any promise a throw would escape into Node's parser and leave the client waiting.
+      sendError(res, err as Error);
     }
-    if (!websocket) {
+  }
+
+  /** Answers an upgrade on our own ServerResponse: a WebSocket handshake is tunnelled, anything else served as a plain request. */
+  function answerUpgrade(inbound: http.IncomingMessage, res: http.ServerResponse, socket: Duplex, head: Buffer): void {
+    if (!asksForWebSocket(inbound)) {
       // The parser stopped at the headers: a body would be cut short, and the backend would get a
       // truncated one framed as complete. Refuse any declared body; without one the request is complete.
       inbound.push(null);

@@ -13,13 +13,13 @@
  * interviewer confirms or moves after reading the code. The report is one page of Markdown.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { LEVELS, SHIPPED_STARTER, type Level, type ShippedStarter } from '../learner/starter-source.js';
 import { parseCommand, runAsProgram, stepArgument, UsageError, type Command } from '../shared/command.js';
 import { findStep, testFilesOf, type Step } from '../shared/curriculum.js';
-import { filesOf, writeFiles } from '../shared/files.js';
+import { filesOf, workspaceOf, writeFiles } from '../shared/files.js';
 import { isOwnTest, runVitest, type AssertionResult } from '../shared/vitest-json.js';
 import { withoutMaintainerNotes, withoutMarkers } from '../maintainer/starters.js';
 import { NOTES_TEMPLATE, writeCandidate } from './takehome.js';
@@ -202,8 +202,8 @@ export function hiddenCases(root: string, step: Step): Map<string, string[]> {
 
 /** One row per rubric row the hidden suite informs: the share of its cases that passed, and the ones that did not. */
 export function hiddenRows(hidden: SuiteRun, cases: ReadonlyMap<string, readonly string[]>): RubricRow[] {
+  const passedTitles = new Set(hidden.tests.filter((test) => test.status === 'passed').map((test) => test.title.replace(/^\[[a-z-]+\] /, '')));
   return [...cases].map(([row, titles]) => {
-    const passedTitles = new Set(hidden.tests.filter((test) => test.status === 'passed').map((test) => test.title.replace(/^\[[a-z-]+\] /, '')));
     const failed = titles.filter((title) => !passedTitles.has(title));
     const passed = titles.length - failed.length;
     const why = hidden.loadErrors.length > 0 ? [`the hidden suite could not load the code: ${hidden.loadErrors.join('; ')}`] : failed.map((title) => `✗ ${title}`);
@@ -337,8 +337,7 @@ interface Runs {
 /** The step's suite, its regression checks, the hidden suite and the candidate's own tests, against the candidate's step folder. */
 async function runSuites(root: string, submission: string, step: Step, addedTests: readonly string[], scratch: string): Promise<Runs> {
   const workspace = path.join(scratch, 'workspace');
-  for (const part of ['tests', 'tools/shared', 'tools/learner', 'tools/interviewer/suites', 'tsconfig.json', 'package.json']) cpSync(path.join(root, part), path.join(workspace, part), { recursive: true });
-  symlinkSync(path.join(root, 'node_modules'), path.join(workspace, 'node_modules'), 'dir');
+  workspaceOf(root, workspace, ['tests', 'tools/shared', 'tools/learner', 'tools/interviewer/suites', 'tsconfig.json', 'package.json']);
   cpSync(path.join(submission, 'steps', step.folder), path.join(workspace, 'steps', step.folder), { recursive: true });
   // Their own files under tests/ go where they wrote them, beside our helpers, so that their imports resolve.
   for (const file of addedTests) cpSync(path.join(submission, file), path.join(workspace, file));

@@ -13,12 +13,12 @@
  * Ends with `N passed, N failed` (solution tests plus checks) and exits 1 if anything failed.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { STEPS, testFilesOf, type Step } from '../shared/curriculum.js';
-import { ROOT, writeFiles } from '../shared/files.js';
+import { ROOT, workspaceOf, writeFiles } from '../shared/files.js';
 import { challengeStarter } from './challenge.js';
 import { snippetDrift } from './doc-snippets.js';
 import { solutionDrift } from './inheritance.js';
@@ -79,8 +79,7 @@ export function judgeStarter(step: Step, file: FileResult | undefined): Verdict[
 export async function judgeChallenges(): Promise<Verdict[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lb-challenge-'));
   try {
-    for (const part of ['tests', 'tools/shared', 'tools/learner', 'package.json', 'vitest.config.ts']) cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    workspaceOf(ROOT, dir, ['tests', 'tools/shared', 'tools/learner', 'package.json', 'vitest.config.ts']);
     for (const step of STEPS) writeFiles(path.join(dir, 'steps', step.folder), challengeStarter(step));
     const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
     tsconfig.include = ['steps', 'tests/helpers', 'tests/behaviours', 'tests/step*.ts', 'tools'];

@@ -13,13 +13,13 @@
  * Each state is written into a temporary copy of the repository (steps/ only holds that state), so
  * your own work in steps/ is never touched. Ends with `N passed, N failed`; exit status 1 on a failure.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseCommand, runAsProgram, stepArgument, type Command, type IO } from '../shared/command.js';
 import { STEPS, testFilesOf, type Step } from '../shared/curriculum.js';
-import { ROOT, filesOf, writeFiles } from '../shared/files.js';
+import { ROOT, filesOf, workspaceOf, writeFiles } from '../shared/files.js';
 import { expectedStarter, todoCount } from './starters.js';
 import { isOwnTest, resultsOf, runVitest } from '../shared/vitest-json.js';
 
@@ -60,10 +60,7 @@ export function filesOfTodo(step: Step, number: number, root = ROOT): string[] {
 /** A throwaway repository whose steps/ holds `step` with its first `done` TODOs filled in. */
 function stateRepository(step: Step, done: number): string {
   const dir = mkdtempSync(path.join(tmpdir(), `lb-walk-${step.id}-${done}-`));
-  for (const part of ['tests', 'tools', 'docs', 'package.json', 'tsconfig.json', 'vitest.config.ts']) {
-    cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
-  }
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  workspaceOf(ROOT, dir, ['tests', 'tools', 'docs', 'package.json', 'tsconfig.json', 'vitest.config.ts']);
   writeFiles(path.join(dir, 'steps', step.folder), expectedStarter(step, ROOT, done));
   return dir;
 }

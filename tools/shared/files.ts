@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository the tools belong to. */
@@ -18,4 +18,13 @@ export function writeFiles(dir: string, files: ReadonlyMap<string, string>): voi
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
   }
+}
+
+/**
+ * Copies `parts` (files or folders) of the repository at `root` into `dir`, and lends it `root`'s
+ * installed packages: a place to run the suites against other code without touching this checkout.
+ */
+export function workspaceOf(root: string, dir: string, parts: readonly string[]): void {
+  for (const part of parts) cpSync(path.join(root, part), path.join(dir, part), { recursive: true });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 }
